@@ -1,0 +1,49 @@
+import type { KeyReference } from '../types.js';
+
+/**
+ * One key version's root material, handed to the codec. The codec owns the `key` buffer it receives (a copy) and
+ * zeroes it once it has derived what it needs.
+ */
+export interface KeyMaterial {
+  readonly keyId: string;
+  readonly version: number;
+  /** 32 bytes of AES-256 root key material. */
+  readonly key: Buffer;
+  /** Transit envelope mode: the wrapped form of `key`, carried in payload metadata. */
+  readonly wrappedKey?: string;
+}
+
+/**
+ * Where keys come from. The codec asks for the key to encrypt with and for the exact key a payload names; it never
+ * does I/O itself, and swapping the provider never touches the cryptography.
+ *
+ * ```
+ * EncryptionCodec --encryptionKey(ns)----> KeyProvider --> cache --> Vault / keyring file
+ *                 --decryptionKey(ns, ref)-^
+ * ```
+ *
+ * Implementations must be safe under concurrency and must throw only `CodecError`s.
+ */
+export interface KeyProvider {
+  /** The key id that holds `namespace`'s keys (payloads naming another key id fail with ERR_NAMESPACE_MISMATCH). */
+  keyIdFor(namespace: string): string;
+  /**
+   * The newest active key version for `namespace`, to seal `payloadCount` payloads (envelope providers count data-key
+   * uses with it). May be called once per batch.
+   */
+  encryptionKey(namespace: string, payloadCount: number): Promise<KeyMaterial>;
+  /** The exact key version a payload names. */
+  decryptionKey(namespace: string, ref: KeyReference): Promise<KeyMaterial>;
+  /** Checks that the key source answers (for readiness probes); throws ERR_KEY_SOURCE_UNAVAILABLE otherwise. */
+  checkHealth(): Promise<void>;
+  /** Releases timers and zeroes cached keys. */
+  close(): Promise<void>;
+}
+
+/** Observes key-source activity, for metrics. Every method is optional. */
+export interface KeyProviderObserver {
+  cacheHit?(kind: 'latest' | 'version'): void;
+  cacheMiss?(kind: 'latest' | 'version'): void;
+  staleServed?(kind: 'latest' | 'version'): void;
+  sourceRequest?(operation: string, durationMs: number, ok: boolean): void;
+}

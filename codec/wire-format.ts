@@ -1,0 +1,82 @@
+import type { Payload } from '@temporalio/common';
+import { CodecError, ERROR_CODES } from './errors.js';
+import { ENCRYPTED_ENCODING, FORMAT_IDS, METADATA_KEYS, type FormatId, type KeyReference } from './types.js';
+
+/**
+ * Reading and writing the metadata of wire format v1 (the bytes are in `aes-gcm.ts`). Metadata is public by design:
+ * it names the key and version so that operators can see what a history needs without decrypting it.
+ */
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const ENCRYPTED_ENCODING_BYTES = utf8.encode(ENCRYPTED_ENCODING);
+const VERSION_PATTERN = /^[1-9][0-9]{0,9}$/;
+const MAX_VERSION = 0xffffffff;
+const SUPPORTED_FORMATS: ReadonlySet<string> = new Set(Object.values(FORMAT_IDS));
+
+/** What an encrypted payload's metadata says. */
+export interface EncryptedHeader extends KeyReference {
+  readonly format: FormatId;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when the payload says it is encrypted (`encoding: binary/encrypted`). */
+export function isEncrypted(payload: Payload): boolean {
+  const encoding = payload.metadata?.[METADATA_KEYS.encoding];
+  return encoding !== undefined && encoding !== null && equalBytes(encoding, ENCRYPTED_ENCODING_BYTES);
+}
+
+function readText(payload: Payload, key: string): string | undefined {
+  const value = payload.metadata?.[key];
+  if (value === undefined || value === null) return undefined;
+  try {
+    return utf8Decoder.decode(value);
+  } catch {
+    throw new CodecError(ERROR_CODES.malformedMetadata, `Metadata field ${key} is not valid UTF-8`, { context: { field: key } });
+  }
+}
+
+/** Parses and checks the metadata of an encrypted payload. Precondition: {@link isEncrypted} is true. */
+export function readEncryptedHeader(payload: Payload): EncryptedHeader {
+  const format = readText(payload, METADATA_KEYS.format);
+  if (format === undefined || !SUPPORTED_FORMATS.has(format)) {
+    throw new CodecError(ERROR_CODES.unsupportedFormat, 'Unsupported or missing encryption format', {
+      context: { field: METADATA_KEYS.format },
+    });
+  }
+  const keyId = readText(payload, METADATA_KEYS.keyId);
+  if (keyId === undefined || keyId.length === 0) {
+    throw new CodecError(ERROR_CODES.malformedMetadata, `Missing metadata field ${METADATA_KEYS.keyId}`, {
+      context: { field: METADATA_KEYS.keyId },
+    });
+  }
+  const versionText = readText(payload, METADATA_KEYS.keyVersion);
+  const version = versionText !== undefined && VERSION_PATTERN.test(versionText) ? Number(versionText) : NaN;
+  if (!(version <= MAX_VERSION)) {
+    throw new CodecError(ERROR_CODES.malformedMetadata, `Missing or invalid metadata field ${METADATA_KEYS.keyVersion}`, {
+      context: { field: METADATA_KEYS.keyVersion, keyId },
+    });
+  }
+  const wrappedKey = readText(payload, METADATA_KEYS.wrappedKey);
+  return { format: format as FormatId, keyId, version, ...(wrappedKey === undefined ? {} : { wrappedKey }) };
+}
+
+/**
+ * The metadata of payloads sealed under one key version. Built once per sealing session and shared by its payloads:
+ * the arrays are never written after construction.
+ */
+export function buildEncryptedMetadata(format: FormatId, ref: KeyReference): Readonly<Record<string, Uint8Array>> {
+  const metadata: Record<string, Uint8Array> = {
+    [METADATA_KEYS.encoding]: ENCRYPTED_ENCODING_BYTES,
+    [METADATA_KEYS.format]: utf8.encode(format),
+    [METADATA_KEYS.keyId]: utf8.encode(ref.keyId),
+    [METADATA_KEYS.keyVersion]: utf8.encode(String(ref.version)),
+  };
+  if (ref.wrappedKey !== undefined) metadata[METADATA_KEYS.wrappedKey] = utf8.encode(ref.wrappedKey);
+  return Object.freeze(metadata);
+}
