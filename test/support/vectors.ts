@@ -1,0 +1,96 @@
+import type { Payload } from '@temporalio/common';
+import { buildAad, deriveKey, NoncePool, seal } from '../../codec/aes-gcm.js';
+import { serializePayload, serializePayloadBytes } from '../../codec/payload-proto.js';
+import { FORMAT_IDS } from '../../codec/types.js';
+import { buildEncryptedMetadata } from '../../codec/wire-format.js';
+
+/** Inputs of one test vector of the wire-format spec. */
+export interface VectorInput {
+  readonly name: string;
+  readonly namespace: string;
+  readonly keyId: string;
+  readonly version: number;
+  readonly rootKeyHex: string;
+  readonly saltHex: string;
+  readonly nonceHex: string;
+  /** The original payload: metadata values and data as UTF-8 text. */
+  readonly payload: { readonly metadata: Record<string, string>; readonly data: string };
+}
+
+/** Inputs plus every intermediate and final value, all hex except metadata (text). */
+export interface Vector extends VectorInput {
+  readonly expected: {
+    readonly serializedPayloadHex: string;
+    readonly aesKeyHex: string;
+    readonly commitmentHex: string;
+    readonly aadHex: string;
+    readonly metadata: Record<string, string>;
+    readonly dataHex: string;
+  };
+}
+
+const utf8 = new TextEncoder();
+
+/** The original payload of a vector as a Temporal `Payload`. */
+export function vectorPayload(input: VectorInput): Payload {
+  const metadata = Object.fromEntries(Object.entries(input.payload.metadata).map(([k, v]) => [k, utf8.encode(v)]));
+  return { metadata, data: utf8.encode(input.payload.data) };
+}
+
+/** Computes a vector's expected values with the library's own primitives and a fixed salt and nonce. */
+export function computeVector(input: VectorInput): Vector {
+  const payload = vectorPayload(input);
+  const key = deriveKey(Buffer.from(input.rootKeyHex, 'hex'), Buffer.from(input.saltHex, 'hex'), input.keyId, input.version);
+  const aad = buildAad(FORMAT_IDS.v1, input.namespace, input.keyId, input.version);
+  const { prefix, body } = serializePayload(payload);
+  const data = seal(key, aad, prefix, body, new NoncePool(), Buffer.from(input.nonceHex, 'hex'));
+  const metadata = buildEncryptedMetadata(FORMAT_IDS.v1, { keyId: input.keyId, version: input.version });
+  return {
+    ...input,
+    expected: {
+      serializedPayloadHex: Buffer.from(serializePayloadBytes(payload)).toString('hex'),
+      aesKeyHex: key.encryptionKey.toString('hex'),
+      commitmentHex: key.commitment.toString('hex'),
+      aadHex: aad.toString('hex'),
+      metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, new TextDecoder().decode(v)])),
+      dataHex: data.toString('hex'),
+    },
+  };
+}
+
+const hexRange = (from: number, count: number): string =>
+  Buffer.from(Array.from({ length: count }, (_, i) => (from + i) & 0xff)).toString('hex');
+
+/** The inputs of the published vectors (docs/test-vectors.json). */
+export const VECTOR_INPUTS: readonly VectorInput[] = [
+  {
+    name: 'json payload, version 1',
+    namespace: 'orders',
+    keyId: 'orders',
+    version: 1,
+    rootKeyHex: hexRange(0x00, 32),
+    saltHex: hexRange(0xa0, 32),
+    nonceHex: hexRange(0xc0, 12),
+    payload: { metadata: { encoding: 'json/plain' }, data: '{"customer":"Alice","total":42}' },
+  },
+  {
+    name: 'empty payload (no metadata, no data), version 7',
+    namespace: 'default',
+    keyId: 'default',
+    version: 7,
+    rootKeyHex: hexRange(0x40, 32),
+    saltHex: hexRange(0x10, 32),
+    nonceHex: '000000000000000000000000',
+    payload: { metadata: {}, data: '' },
+  },
+  {
+    name: 'two metadata entries, non-ASCII namespace, largest version',
+    namespace: 'zahlungen-ä',
+    keyId: 'zahlungen-ä',
+    version: 4294967295,
+    rootKeyHex: 'ff'.repeat(32),
+    saltHex: '00'.repeat(32),
+    nonceHex: 'ffffffffffffffffffffffff',
+    payload: { metadata: { encoding: 'json/protobuf', messageType: 'orders.v1.Order' }, data: 'héllo wörld' },
+  },
+];
