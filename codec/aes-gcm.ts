@@ -62,7 +62,13 @@ export function zeroDerivedKey(key: DerivedKey): void {
 
 /** Authenticated data: "tvc1-aad" || lp16(format) || lp16(namespace) || lp16(keyId) || u32(version). */
 export function buildAad(format: string, namespace: string, keyId: string, version: number): Buffer {
-  return Buffer.concat([AAD_LABEL, lengthPrefixed(format), lengthPrefixed(namespace), lengthPrefixed(keyId), u32(version)]);
+  return Buffer.concat([
+    AAD_LABEL,
+    lengthPrefixed(format),
+    lengthPrefixed(namespace),
+    lengthPrefixed(keyId),
+    u32(version),
+  ]);
 }
 
 /** Hands out random nonces from a pool refilled in bulk, so a payload costs no system call. */
@@ -126,9 +132,13 @@ export interface SealedParts {
 /** Splits sealed data into its fields. Precondition: lengths are checked before any crypto runs. */
 export function splitSealed(data: Uint8Array): SealedParts {
   if (data.length < V1_LAYOUT.minimum) {
-    throw new CodecError(ERROR_CODES.truncated, `Encrypted data is ${data.length} bytes, shorter than the ${V1_LAYOUT.minimum}-byte minimum`, {
-      context: { field: 'data' },
-    });
+    throw new CodecError(
+      ERROR_CODES.truncated,
+      `Encrypted data is ${data.length} bytes, shorter than the ${V1_LAYOUT.minimum}-byte minimum`,
+      {
+        context: { field: 'data' },
+      },
+    );
   }
   const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
   const commitmentEnd = V1_LAYOUT.salt + V1_LAYOUT.commitment;

@@ -67,7 +67,10 @@ export class EncryptionCodec implements PayloadCodec {
     }
     const maxUses = options.maxPayloadsPerDerivedKey ?? MAX_PAYLOADS_PER_DERIVED_KEY;
     if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > MAX_PAYLOADS_PER_DERIVED_KEY) {
-      throw new CodecError(ERROR_CODES.invalidConfig, `maxPayloadsPerDerivedKey must be an integer in 1..${MAX_PAYLOADS_PER_DERIVED_KEY}`);
+      throw new CodecError(
+        ERROR_CODES.invalidConfig,
+        `maxPayloadsPerDerivedKey must be an integer in 1..${MAX_PAYLOADS_PER_DERIVED_KEY}`,
+      );
     }
     this.#namespace = options.namespace;
     this.#provider = options.keyProvider;
@@ -112,14 +115,23 @@ export class EncryptionCodec implements PayloadCodec {
   async decodeSettled(payloads: Payload[], context?: SerializationContext): Promise<DecodeResult[]> {
     assertPayloadArray(payloads);
     const namespace = this.#resolveNamespace(context);
-    const results = new Array<DecodeResult | Promise<DecodeResult>>(payloads.length);
-    let pending = false;
+    const results = new Array<DecodeResult>(payloads.length);
+    // Payloads whose key is in memory are opened synchronously; only cache misses wait for the key provider.
+    const pending: Array<Promise<void>> = [];
     for (let i = 0; i < payloads.length; i++) {
       const result = this.#decodeOne(namespace, payloads[i]);
-      results[i] = result;
-      if (result instanceof Promise) pending = true;
+      if (result instanceof Promise) {
+        pending.push(
+          result.then((settled) => {
+            results[i] = settled;
+          }),
+        );
+      } else {
+        results[i] = result;
+      }
     }
-    return pending ? Promise.all(results) : (results as DecodeResult[]);
+    if (pending.length > 0) await Promise.all(pending);
+    return results;
   }
 
   /** Zeroes every derived key held by this codec. */
@@ -216,7 +228,12 @@ export class EncryptionCodec implements PayloadCodec {
     }
   }
 
-  #open(namespace: string, header: EncryptedHeader, key: DerivedKey, parts: ReturnType<typeof splitSealed>): DecodeResult {
+  #open(
+    namespace: string,
+    header: EncryptedHeader,
+    key: DerivedKey,
+    parts: ReturnType<typeof splitSealed>,
+  ): DecodeResult {
     try {
       const plaintext = open(key, this.#aad(namespace, header.keyId, header.version), parts);
       return { ok: true, payload: deserializePayload(plaintext), header };
@@ -255,7 +272,12 @@ function decryptCacheKey(ref: KeyReference, salt: Buffer): string {
 
 function deriveKeyCopy(key: DerivedKey): DerivedKey {
   const material = Buffer.from(key.material);
-  return Object.freeze({ salt: key.salt, encryptionKey: material.subarray(0, 32), commitment: material.subarray(32, 64), material });
+  return Object.freeze({
+    salt: key.salt,
+    encryptionKey: material.subarray(0, 32),
+    commitment: material.subarray(32, 64),
+    material,
+  });
 }
 
 function toCodecError(err: unknown): CodecError {
@@ -277,11 +299,15 @@ function assertPayload(payload: unknown): Payload {
   }
   const { data, metadata } = payload as Payload;
   if (data !== undefined && data !== null && !(data instanceof Uint8Array)) {
-    throw new CodecError(ERROR_CODES.invalidArgument, 'payload.data must be a Uint8Array', { context: { field: 'data' } });
+    throw new CodecError(ERROR_CODES.invalidArgument, 'payload.data must be a Uint8Array', {
+      context: { field: 'data' },
+    });
   }
   if (metadata !== undefined && metadata !== null) {
     if (typeof metadata !== 'object') {
-      throw new CodecError(ERROR_CODES.invalidArgument, 'payload.metadata must be an object', { context: { field: 'metadata' } });
+      throw new CodecError(ERROR_CODES.invalidArgument, 'payload.metadata must be an object', {
+        context: { field: 'metadata' },
+      });
     }
     for (const value of Object.values(metadata)) {
       if (!(value instanceof Uint8Array)) {
@@ -291,5 +317,5 @@ function assertPayload(payload: unknown): Payload {
       }
     }
   }
-  return payload as Payload;
+  return payload;
 }

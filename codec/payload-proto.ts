@@ -46,7 +46,7 @@ function hasExtraFields(payload: Payload): boolean {
 /** Serializes `payload` as protobuf bytes, split into a prefix and the untouched data. */
 export function serializePayload(payload: Payload): SerializedPayload {
   if (hasExtraFields(payload)) {
-    return { prefix: PayloadMessage.encode(payload as temporal.api.common.v1.Payload.$Properties).finish(), body: new Uint8Array(0) };
+    return { prefix: PayloadMessage.encode(payload).finish(), body: new Uint8Array(0) };
   }
   const data = payload.data ?? new Uint8Array(0);
   const entries: Array<[Uint8Array, Uint8Array]> = [];
@@ -98,7 +98,7 @@ export function serializePayloadBytes(payload: Payload): Uint8Array {
  */
 export function deserializePayload(bytes: Uint8Array): Payload {
   try {
-    return parseFast(bytes) ?? (PayloadMessage.decode(bytes) as Payload);
+    return parseFast(bytes) ?? PayloadMessage.decode(bytes);
   } catch (cause) {
     throw new CodecError(ERROR_CODES.malformedMetadata, 'Decrypted bytes are not a valid Payload message', {
       cause,

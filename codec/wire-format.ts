@@ -37,7 +37,9 @@ function readText(payload: Payload, key: string): string | undefined {
   try {
     return utf8Decoder.decode(value);
   } catch {
-    throw new CodecError(ERROR_CODES.malformedMetadata, `Metadata field ${key} is not valid UTF-8`, { context: { field: key } });
+    throw new CodecError(ERROR_CODES.malformedMetadata, `Metadata field ${key} is not valid UTF-8`, {
+      context: { field: key },
+    });
   }
 }
 
@@ -58,9 +60,13 @@ export function readEncryptedHeader(payload: Payload): EncryptedHeader {
   const versionText = readText(payload, METADATA_KEYS.keyVersion);
   const version = versionText !== undefined && VERSION_PATTERN.test(versionText) ? Number(versionText) : NaN;
   if (!(version <= MAX_VERSION)) {
-    throw new CodecError(ERROR_CODES.malformedMetadata, `Missing or invalid metadata field ${METADATA_KEYS.keyVersion}`, {
-      context: { field: METADATA_KEYS.keyVersion, keyId },
-    });
+    throw new CodecError(
+      ERROR_CODES.malformedMetadata,
+      `Missing or invalid metadata field ${METADATA_KEYS.keyVersion}`,
+      {
+        context: { field: METADATA_KEYS.keyVersion, keyId },
+      },
+    );
   }
   const wrappedKey = readText(payload, METADATA_KEYS.wrappedKey);
   return { format: format as FormatId, keyId, version, ...(wrappedKey === undefined ? {} : { wrappedKey }) };

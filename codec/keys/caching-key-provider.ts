@@ -85,7 +85,11 @@ export class CachingKeyProvider implements KeyProvider {
       return { keyId, version: latest.version, key: Buffer.from(latest.key) };
     } catch (err) {
       const stale = this.#latest.peek(keyId);
-      if (stale !== undefined && isRetryable(err) && this.#age(stale.storedAt) < this.#latestTtlMs + this.#staleIfErrorMs) {
+      if (
+        stale !== undefined &&
+        isRetryable(err) &&
+        this.#age(stale.storedAt) < this.#latestTtlMs + this.#staleIfErrorMs
+      ) {
         this.#observer.staleServed?.('latest');
         return { keyId, version: stale.value.version, key: Buffer.from(stale.value.key) };
       }
@@ -96,9 +100,13 @@ export class CachingKeyProvider implements KeyProvider {
   async decryptionKey(namespace: string, ref: KeyReference): Promise<KeyMaterial> {
     const keyId = this.#keyIdFor(namespace);
     if (ref.keyId !== keyId) {
-      throw new CodecError(ERROR_CODES.namespaceMismatch, `Payload key id does not belong to namespace ${JSON.stringify(namespace)}`, {
-        context: { namespace, keyId: ref.keyId, version: ref.version },
-      });
+      throw new CodecError(
+        ERROR_CODES.namespaceMismatch,
+        `Payload key id does not belong to namespace ${JSON.stringify(namespace)}`,
+        {
+          context: { namespace, keyId: ref.keyId, version: ref.version },
+        },
+      );
     }
     const cacheKey = `${keyId}\u0000${ref.version}`;
     const cached = this.#versions.get(cacheKey);
@@ -112,7 +120,11 @@ export class CachingKeyProvider implements KeyProvider {
       return { keyId, version: ref.version, key: Buffer.from(key) };
     } catch (err) {
       const stale = this.#versions.peek(cacheKey);
-      if (stale !== undefined && isRetryable(err) && this.#age(stale.storedAt) < this.#versionMaxAgeMs + this.#staleIfErrorMs) {
+      if (
+        stale !== undefined &&
+        isRetryable(err) &&
+        this.#age(stale.storedAt) < this.#versionMaxAgeMs + this.#staleIfErrorMs
+      ) {
         this.#observer.staleServed?.('version');
         return { keyId, version: ref.version, key: Buffer.from(stale.value) };
       }

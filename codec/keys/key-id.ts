@@ -14,7 +14,6 @@ export function assertNamespace(namespace: unknown): asserts namespace is string
     namespace.length > MAX_NAMESPACE_LENGTH ||
     namespace === '.' ||
     namespace === '..' ||
-    // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f/\\]/.test(namespace)
   ) {
     throw new CodecError(ERROR_CODES.invalidArgument, 'Invalid namespace name', { context: { field: 'namespace' } });

@@ -48,7 +48,7 @@ export class LocalKeyring implements VersionedKeyStore {
     }
     this.#path = options.path;
     this.#createMissing = options.createMissingKeys ?? true;
-    // eslint-disable-next-line no-console
+
     this.#warn = options.warn ?? ((message) => console.warn(message));
   }
 
@@ -84,7 +84,9 @@ export class LocalKeyring implements VersionedKeyStore {
       throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
     }
     if (stored.state === 'destroyed' || stored.material === undefined) {
-      throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'Key version was destroyed', { context: { keyId, version } });
+      throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'Key version was destroyed', {
+        context: { keyId, version },
+      });
     }
     return decodeMaterial(stored.material, keyId, version);
   }
@@ -135,7 +137,9 @@ export class LocalKeyring implements VersionedKeyStore {
         throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
       }
       if (stored.state === 'destroyed' && state !== 'destroyed') {
-        throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'A destroyed version cannot be restored', { context: { keyId, version } });
+        throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'A destroyed version cannot be restored', {
+          context: { keyId, version },
+        });
       }
       stored.state = state;
       if (state === 'destroyed') delete stored.material;
@@ -204,13 +208,20 @@ export class LocalKeyring implements VersionedKeyStore {
     );
     const mode = (await stat(this.#path).catch(() => undefined))?.mode;
     if (mode !== undefined && (mode & 0o077) !== 0) {
-      this.#warn(`WARNING: keyring file ${this.#path} is readable by other users (mode ${(mode & 0o777).toString(8)}); run chmod 600.`);
+      this.#warn(
+        `WARNING: keyring file ${this.#path} is readable by other users (mode ${(mode & 0o777).toString(8)}); run chmod 600.`,
+      );
     }
   }
 }
 
 function newVersion(version: number): StoredVersion {
-  return { version, createdAt: new Date().toISOString(), state: 'active', material: randomBytes(ROOT_KEY_BYTES).toString('base64') };
+  return {
+    version,
+    createdAt: new Date().toISOString(),
+    state: 'active',
+    material: randomBytes(ROOT_KEY_BYTES).toString('base64'),
+  };
 }
 
 function info(stored: StoredVersion): KeyVersionInfo {
@@ -221,7 +232,9 @@ function decodeMaterial(material: string | undefined, keyId: string, version: nu
   const key = Buffer.from(material ?? '', 'base64');
   if (key.length !== ROOT_KEY_BYTES) {
     key.fill(0);
-    throw new CodecError(ERROR_CODES.invalidKeyMaterial, `Key material must be ${ROOT_KEY_BYTES} bytes`, { context: { keyId, version } });
+    throw new CodecError(ERROR_CODES.invalidKeyMaterial, `Key material must be ${ROOT_KEY_BYTES} bytes`, {
+      context: { keyId, version },
+    });
   }
   return key;
 }

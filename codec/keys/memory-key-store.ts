@@ -33,7 +33,8 @@ export class MemoryKeyStore implements VersionedKeyStore {
   /** Changes a version's state; `destroyed` zeroes and drops its material. */
   setState(keyId: string, version: number, state: KeyVersionState): void {
     const entry = this.#keys.get(keyId)?.[version - 1];
-    if (entry === undefined) throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
+    if (entry === undefined)
+      throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
     entry.info = { ...entry.info, state };
     if (state === 'destroyed') {
       entry.key?.fill(0);
@@ -46,7 +47,8 @@ export class MemoryKeyStore implements VersionedKeyStore {
       const versions = this.#keys.get(keyId);
       if (versions === undefined) throw new CodecError(ERROR_CODES.unknownKey, 'Unknown key', { context: { keyId } });
       const newest = [...versions].reverse().find((v) => v.info.state === 'active' && v.key !== undefined);
-      if (newest?.key === undefined) throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Key has no active version', { context: { keyId } });
+      if (newest?.key === undefined)
+        throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Key has no active version', { context: { keyId } });
       return { version: newest.info.version, key: Buffer.from(newest.key) };
     });
   }
@@ -56,8 +58,12 @@ export class MemoryKeyStore implements VersionedKeyStore {
       const versions = this.#keys.get(keyId);
       if (versions === undefined) throw new CodecError(ERROR_CODES.unknownKey, 'Unknown key', { context: { keyId } });
       const entry = versions[version - 1];
-      if (entry === undefined) throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
-      if (entry.key === undefined) throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'Key version was destroyed', { context: { keyId, version } });
+      if (entry === undefined)
+        throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
+      if (entry.key === undefined)
+        throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'Key version was destroyed', {
+          context: { keyId, version },
+        });
       return Buffer.from(entry.key);
     });
   }

@@ -48,7 +48,9 @@ export class VaultClient {
     try {
       url = new URL(options.endpoint);
     } catch (cause) {
-      throw new CodecError(ERROR_CODES.invalidConfig, 'Vault address must be a URL such as http://127.0.0.1:8200', { cause });
+      throw new CodecError(ERROR_CODES.invalidConfig, 'Vault address must be a URL such as http://127.0.0.1:8200', {
+        cause,
+      });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new CodecError(ERROR_CODES.invalidConfig, 'Vault address must use http or https');
@@ -124,12 +126,18 @@ function mapError(err: unknown, status: number | undefined, method: string, path
   const detail = vaultMessages(err);
   const suffix = detail.length > 0 ? `: ${detail}` : '';
   if (status === 401 || status === 403) {
-    return new CodecError(ERROR_CODES.keySourceDenied, `Vault denied ${where} (HTTP ${status}); check the token and its policy${suffix}`, {
-      cause: err,
-    });
+    return new CodecError(
+      ERROR_CODES.keySourceDenied,
+      `Vault denied ${where} (HTTP ${status}); check the token and its policy${suffix}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (status === 429 || status >= 500) {
-    return new CodecError(ERROR_CODES.keySourceUnavailable, `Vault failed ${where} (HTTP ${status})${suffix}`, { cause: err });
+    return new CodecError(ERROR_CODES.keySourceUnavailable, `Vault failed ${where} (HTTP ${status})${suffix}`, {
+      cause: err,
+    });
   }
   return new CodecError(ERROR_CODES.invalidConfig, `Vault rejected ${where} (HTTP ${status})${suffix}`, { cause: err });
 }

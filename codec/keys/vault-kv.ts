@@ -62,7 +62,10 @@ export class VaultKvStore implements VersionedKeyStore {
     this.#createMissing = options.createMissingKeys ?? false;
     this.#maxVersions = options.maxVersions ?? 100_000;
     if (!Number.isInteger(this.#maxVersions) || this.#maxVersions < 1) {
-      throw new CodecError(ERROR_CODES.invalidConfig, 'maxVersions must be a positive integer (0 would mean 10 in Vault)');
+      throw new CodecError(
+        ERROR_CODES.invalidConfig,
+        'maxVersions must be a positive integer (0 would mean 10 in Vault)',
+      );
     }
   }
 
@@ -86,7 +89,11 @@ export class VaultKvStore implements VersionedKeyStore {
       try {
         return { version, key: await this.readVersion(keyId, version) };
       } catch (err) {
-        if (err instanceof CodecError && (err.code === ERROR_CODES.keyVersionDestroyed || err.code === ERROR_CODES.unknownKeyVersion)) continue;
+        if (
+          err instanceof CodecError &&
+          (err.code === ERROR_CODES.keyVersionDestroyed || err.code === ERROR_CODES.unknownKeyVersion)
+        )
+          continue;
         throw err;
       }
     }
@@ -94,20 +101,28 @@ export class VaultKvStore implements VersionedKeyStore {
   }
 
   async readVersion(keyId: string, version: number): Promise<Buffer> {
-    const response = await this.#client.request<KvReadResponse>('GET', `${this.#path('data', keyId)}?version=${version}`);
+    const response = await this.#client.request<KvReadResponse>(
+      'GET',
+      `${this.#path('data', keyId)}?version=${version}`,
+    );
     const metadata = response?.data?.metadata;
     if (metadata == null || metadata.version !== version) {
       throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
     }
     if (metadata.destroyed || metadata.deletion_time !== '' || response?.data?.data == null) {
-      throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'Key version was destroyed or deleted', { context: { keyId, version } });
+      throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'Key version was destroyed or deleted', {
+        context: { keyId, version },
+      });
     }
     return this.#material(response.data.data, keyId, version);
   }
 
   async checkHealth(): Promise<void> {
     // A metadata list needs only list permission on the prefix and proves both reachability and the mount.
-    const health = await this.#client.request<{ sealed?: boolean }>('GET', '/sys/health?standbyok=true&perfstandbyok=true');
+    const health = await this.#client.request<{ sealed?: boolean }>(
+      'GET',
+      '/sys/health?standbyok=true&perfstandbyok=true',
+    );
     if (health?.sealed === true) throw new CodecError(ERROR_CODES.keySourceUnavailable, 'Vault is sealed');
   }
 
@@ -135,7 +150,8 @@ export class VaultKvStore implements VersionedKeyStore {
     return Object.entries(metadata.versions)
       .map(([v, m]) => {
         const version = Number(v);
-        const state: KeyVersionState = m.destroyed || m.deletion_time !== '' ? 'destroyed' : inactive.has(version) ? 'inactive' : 'active';
+        const state: KeyVersionState =
+          m.destroyed || m.deletion_time !== '' ? 'destroyed' : inactive.has(version) ? 'inactive' : 'active';
         return { version, createdAt: m.created_time, state };
       })
       .sort((a, b) => a.version - b.version);
@@ -143,7 +159,10 @@ export class VaultKvStore implements VersionedKeyStore {
 
   /** Key ids under the prefix. */
   async listKeys(): Promise<string[]> {
-    const response = await this.#client.request<{ data?: { keys?: string[] } }>('GET', `/${this.#mount}/metadata/${this.#prefix}?list=true`);
+    const response = await this.#client.request<{ data?: { keys?: string[] } }>(
+      'GET',
+      `/${this.#mount}/metadata/${this.#prefix}?list=true`,
+    );
     return (response?.data?.keys ?? []).filter((k) => !k.endsWith('/')).map(decodeURIComponent);
   }
 
@@ -157,12 +176,21 @@ export class VaultKvStore implements VersionedKeyStore {
     if (state === 'destroyed') {
       await this.#client.request('POST', this.#path('destroy', keyId), { versions: [version] });
     } else {
-      if (existing.destroyed) throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'A destroyed version cannot be restored', { context: { keyId, version } });
+      if (existing.destroyed)
+        throw new CodecError(ERROR_CODES.keyVersionDestroyed, 'A destroyed version cannot be restored', {
+          context: { keyId, version },
+        });
       const inactive = parseInactive(metadata.custom_metadata);
       if (state === 'inactive') inactive.add(version);
       else inactive.delete(version);
-      const custom = { ...(metadata.custom_metadata ?? {}), [INACTIVE_VERSIONS_FIELD]: [...inactive].sort((a, b) => a - b).join(',') };
-      await this.#client.request('POST', this.#path('metadata', keyId), { custom_metadata: custom, max_versions: this.#maxVersions });
+      const custom = {
+        ...(metadata.custom_metadata ?? {}),
+        [INACTIVE_VERSIONS_FIELD]: [...inactive].sort((a, b) => a - b).join(','),
+      };
+      await this.#client.request('POST', this.#path('metadata', keyId), {
+        custom_metadata: custom,
+        max_versions: this.#maxVersions,
+      });
     }
     return { version, createdAt: existing.created_time, state };
   }
@@ -176,16 +204,21 @@ export class VaultKvStore implements VersionedKeyStore {
       response = await this.#client.request('POST', this.#path('data', keyId), body);
     } catch (err) {
       if (err instanceof CodecError && err.code === ERROR_CODES.invalidConfig && /check-and-set/i.test(err.message)) {
-        throw new CodecError(ERROR_CODES.invalidArgument, cas === 0 ? 'Key already exists' : 'Key changed concurrently; retry', {
-          cause: err,
-          context: { keyId },
-        });
+        throw new CodecError(
+          ERROR_CODES.invalidArgument,
+          cas === 0 ? 'Key already exists' : 'Key changed concurrently; retry',
+          {
+            cause: err,
+            context: { keyId },
+          },
+        );
       }
       throw err;
     } finally {
       body.data.key = '';
     }
-    if (response?.data === undefined) throw new CodecError(ERROR_CODES.keySourceUnavailable, 'Vault did not confirm the write', { context: { keyId } });
+    if (response?.data === undefined)
+      throw new CodecError(ERROR_CODES.keySourceUnavailable, 'Vault did not confirm the write', { context: { keyId } });
     return { version: response.data.version, createdAt: response.data.created_time, state: 'active' };
   }
 
@@ -202,9 +235,13 @@ export class VaultKvStore implements VersionedKeyStore {
     const key = typeof data.key === 'string' ? Buffer.from(data.key, 'base64') : Buffer.alloc(0);
     if (key.length !== ROOT_KEY_BYTES) {
       key.fill(0);
-      throw new CodecError(ERROR_CODES.invalidKeyMaterial, `Vault secret must hold a base64 "key" of ${ROOT_KEY_BYTES} bytes`, {
-        context: { keyId, version },
-      });
+      throw new CodecError(
+        ERROR_CODES.invalidKeyMaterial,
+        `Vault secret must hold a base64 "key" of ${ROOT_KEY_BYTES} bytes`,
+        {
+          context: { keyId, version },
+        },
+      );
     }
     return key;
   }
@@ -212,7 +249,12 @@ export class VaultKvStore implements VersionedKeyStore {
 
 function parseInactive(custom: Record<string, string> | null | undefined): Set<number> {
   const text = custom?.[INACTIVE_VERSIONS_FIELD] ?? '';
-  return new Set(text.split(',').filter((v) => /^\d+$/.test(v)).map(Number));
+  return new Set(
+    text
+      .split(',')
+      .filter((v) => /^\d+$/.test(v))
+      .map(Number),
+  );
 }
 
 function trimSlashes(value: string): string {

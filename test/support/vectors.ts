@@ -40,7 +40,12 @@ export function vectorPayload(input: VectorInput): Payload {
 /** Computes a vector's expected values with the library's own primitives and a fixed salt and nonce. */
 export function computeVector(input: VectorInput): Vector {
   const payload = vectorPayload(input);
-  const key = deriveKey(Buffer.from(input.rootKeyHex, 'hex'), Buffer.from(input.saltHex, 'hex'), input.keyId, input.version);
+  const key = deriveKey(
+    Buffer.from(input.rootKeyHex, 'hex'),
+    Buffer.from(input.saltHex, 'hex'),
+    input.keyId,
+    input.version,
+  );
   const aad = buildAad(FORMAT_IDS.v1, input.namespace, input.keyId, input.version);
   const { prefix, body } = serializePayload(payload);
   const data = seal(key, aad, prefix, body, new NoncePool(), Buffer.from(input.nonceHex, 'hex'));

@@ -34,21 +34,28 @@ describe('wire format v1 test vectors (docs/test-vectors.json)', () => {
     expect(published.map((v) => v.name)).toEqual(VECTOR_INPUTS.map((v) => v.name));
   });
 
-  it.each(published.map((v) => [v.name, v] as const))('%s: the library computes the published bytes', (_name, vector) => {
-    expect(computeVector(vector)).toEqual(vector);
-  });
+  it.each(published.map((v) => [v.name, v] as const))(
+    '%s: the library computes the published bytes',
+    (_name, vector) => {
+      expect(computeVector(vector)).toEqual(vector);
+    },
+  );
 
-  it.each(published.map((v) => [v.name, v] as const))('%s: the codec decodes the published payload', async (_name, vector) => {
-    const codec = new EncryptionCodec({ namespace: vector.namespace, keyProvider: vectorProvider(vector) });
-    const encrypted: Payload = {
-      metadata: Object.fromEntries(Object.entries(vector.expected.metadata).map(([k, v]) => [k, utf8.encode(v)])),
-      data: Buffer.from(vector.expected.dataHex, 'hex'),
-    };
-    const [decoded] = await codec.decode([encrypted]);
-    const original = vectorPayload(vector);
-    expect(Buffer.from(decoded!.data ?? [])).toEqual(Buffer.from(original.data!));
-    for (const [k, v] of Object.entries(original.metadata!)) expect(Buffer.from(decoded!.metadata![k]!)).toEqual(Buffer.from(v));
-  });
+  it.each(published.map((v) => [v.name, v] as const))(
+    '%s: the codec decodes the published payload',
+    async (_name, vector) => {
+      const codec = new EncryptionCodec({ namespace: vector.namespace, keyProvider: vectorProvider(vector) });
+      const encrypted: Payload = {
+        metadata: Object.fromEntries(Object.entries(vector.expected.metadata).map(([k, v]) => [k, utf8.encode(v)])),
+        data: Buffer.from(vector.expected.dataHex, 'hex'),
+      };
+      const [decoded] = await codec.decode([encrypted]);
+      const original = vectorPayload(vector);
+      expect(Buffer.from(decoded!.data ?? [])).toEqual(Buffer.from(original.data!));
+      for (const [k, v] of Object.entries(original.metadata!))
+        expect(Buffer.from(decoded!.metadata![k]!)).toEqual(Buffer.from(v));
+    },
+  );
 
   it('the spec quotes every published sealed payload verbatim', () => {
     const spec = readFileSync(specUrl, 'utf8').replace(/\s+/g, '');

