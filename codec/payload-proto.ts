@@ -38,6 +38,19 @@ function writeVarint(out: Uint8Array, offset: number, value: number): number {
   return offset;
 }
 
+// Metadata keys repeat on every payload ("encoding", "messageType"): encode each once. Bounded, since keys come from
+// callers.
+const keyBytes = new Map<string, Uint8Array>();
+function encodeKey(name: string): Uint8Array {
+  let bytes = keyBytes.get(name);
+  if (bytes === undefined) {
+    bytes = utf8.encode(name);
+    if (keyBytes.size >= 256) keyBytes.clear();
+    keyBytes.set(name, bytes);
+  }
+  return bytes;
+}
+
 function hasExtraFields(payload: Payload): boolean {
   const external = (payload as { externalPayloads?: unknown[] | null }).externalPayloads;
   return Array.isArray(external) && external.length > 0;
@@ -55,7 +68,7 @@ export function serializePayload(payload: Payload): SerializedPayload {
   for (const name of Object.keys(metadata)) {
     const value = metadata[name];
     if (value === undefined || value === null) continue;
-    const key = utf8.encode(name);
+    const key = encodeKey(name);
     const entryLength = 1 + varintLength(key.length) + key.length + 1 + varintLength(value.length) + value.length;
     size += 1 + varintLength(entryLength) + entryLength;
     entries.push([key, value]);
@@ -109,67 +122,81 @@ export function deserializePayload(bytes: Uint8Array): Payload {
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads fields 1 and 2; returns undefined when another field appears, so the generated codec takes over. */
+/** Reads a varint at `pos`; returns the value and stores the next offset in `cursor[0]`. */
+function readVarint(bytes: Uint8Array, cursor: number[]): number {
+  let pos = cursor[0]!;
+  let result = 0;
+  let multiplier = 1;
+  for (let i = 0; i < 8; i++) {
+    if (pos >= bytes.length) throw new RangeError('varint past end');
+    const byte = bytes[pos++]!;
+    result += (byte & 0x7f) * multiplier;
+    if (byte < 0x80) {
+      cursor[0] = pos;
+      return result;
+    }
+    multiplier *= 128;
+  }
+  throw new RangeError('varint too long');
+}
+
+/** Decodes a metadata key: plain ASCII (the usual case) without TextDecoder, anything else strictly as UTF-8. */
+function decodeKey(bytes: Uint8Array, start: number, end: number): string {
+  let text = '';
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return utf8Decoder.decode(bytes.subarray(start, end));
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
+/**
+ * Reads fields 1 and 2 by offset (no intermediate views); returns undefined when another field appears, so the
+ * generated codec takes over.
+ */
 function parseFast(bytes: Uint8Array): Payload | undefined {
   const metadata: Record<string, Uint8Array> = {};
-  let data: Uint8Array = bytes.subarray(0, 0);
-  let offset = 0;
-  const readVarint = (): number => {
-    let result = 0;
-    let multiplier = 1;
-    for (let i = 0; i < 8; i++) {
-      if (offset >= bytes.length) throw new RangeError('varint past end');
-      const byte = bytes[offset++]!;
-      result += (byte & 0x7f) * multiplier;
-      if (byte < 0x80) return result;
-      multiplier *= 128;
-    }
-    throw new RangeError('varint too long');
-  };
-  const readBytes = (): Uint8Array => {
-    const length = readVarint();
-    if (offset + length > bytes.length) throw new RangeError('field past end');
-    const view = bytes.subarray(offset, offset + length);
-    offset += length;
-    return view;
-  };
-  while (offset < bytes.length) {
-    const tag = readVarint();
-    if (tag === 0x0a) {
-      const entry = readBytes();
-      const parsed = parseMapEntry(entry);
-      metadata[parsed.key] = parsed.value;
-    } else if (tag === 0x12) {
-      data = readBytes();
+  let data: Uint8Array | undefined;
+  const cursor = [0];
+  while (cursor[0]! < bytes.length) {
+    const tag = readVarint(bytes, cursor);
+    const length = readVarint(bytes, cursor);
+    const start = cursor[0]!;
+    const end = start + length;
+    if (end > bytes.length) throw new RangeError('field past end');
+    if (tag === 0x12) {
+      data = bytes.subarray(start, end);
+    } else if (tag === 0x0a) {
+      parseMapEntry(bytes, start, end, metadata, cursor);
     } else {
       return undefined;
     }
+    cursor[0] = end;
   }
-  return { metadata, data };
+  return { metadata, data: data ?? bytes.subarray(0, 0) };
 }
 
-function parseMapEntry(entry: Uint8Array): { key: string; value: Uint8Array } {
+function parseMapEntry(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  into: Record<string, Uint8Array>,
+  cursor: number[],
+): void {
   let key = '';
-  let value: Uint8Array = entry.subarray(0, 0);
-  let offset = 0;
-  while (offset < entry.length) {
-    const tag = entry[offset++];
-    let length = 0;
-    let multiplier = 1;
-    for (;;) {
-      if (offset >= entry.length) throw new RangeError('map entry past end');
-      const byte = entry[offset++]!;
-      length += (byte & 0x7f) * multiplier;
-      if (byte < 0x80) break;
-      multiplier *= 128;
-      if (multiplier > 2 ** 35) throw new RangeError('varint too long');
-    }
-    if (offset + length > entry.length) throw new RangeError('map entry past end');
-    const field = entry.subarray(offset, offset + length);
-    offset += length;
-    if (tag === 0x0a) key = utf8Decoder.decode(field);
-    else if (tag === 0x12) value = field;
+  let value: Uint8Array | undefined;
+  cursor[0] = start;
+  while (cursor[0]! < end) {
+    const tag = bytes[cursor[0]!++];
+    const length = readVarint(bytes, cursor);
+    const fieldStart = cursor[0]!;
+    const fieldEnd = fieldStart + length;
+    if (fieldEnd > end) throw new RangeError('map entry past end');
+    if (tag === 0x0a) key = decodeKey(bytes, fieldStart, fieldEnd);
+    else if (tag === 0x12) value = bytes.subarray(fieldStart, fieldEnd);
     else throw new RangeError('unexpected map entry field');
+    cursor[0] = fieldEnd;
   }
-  return { key, value };
+  into[key] = value ?? bytes.subarray(0, 0);
 }

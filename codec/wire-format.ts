@@ -86,3 +86,52 @@ export function buildEncryptedMetadata(format: FormatId, ref: KeyReference): Rea
   if (ref.wrappedKey !== undefined) metadata[METADATA_KEYS.wrappedKey] = utf8.encode(ref.wrappedKey);
   return Object.freeze(metadata);
 }
+
+/**
+ * Reads encrypted headers, remembering the last one: payloads of one batch almost always share key id, version and
+ * format, and comparing a few short byte arrays is much cheaper than decoding and validating them again.
+ */
+export class HeaderReader {
+  #last:
+    | {
+        format: Uint8Array;
+        keyId: Uint8Array;
+        version: Uint8Array;
+        wrapped: Uint8Array | undefined;
+        header: EncryptedHeader;
+      }
+    | undefined;
+
+  /** Same contract as {@link readEncryptedHeader}; returns the same object for identical metadata. */
+  read(payload: Payload): EncryptedHeader {
+    const metadata = payload.metadata!;
+    const format = metadata[METADATA_KEYS.format];
+    const keyId = metadata[METADATA_KEYS.keyId];
+    const version = metadata[METADATA_KEYS.keyVersion];
+    const wrapped = metadata[METADATA_KEYS.wrappedKey] ?? undefined;
+    const last = this.#last;
+    if (
+      last !== undefined &&
+      format != null &&
+      keyId != null &&
+      version != null &&
+      equalBytes(format, last.format) &&
+      equalBytes(keyId, last.keyId) &&
+      equalBytes(version, last.version) &&
+      (wrapped === undefined
+        ? last.wrapped === undefined
+        : last.wrapped !== undefined && equalBytes(wrapped, last.wrapped))
+    ) {
+      return last.header;
+    }
+    const header = readEncryptedHeader(payload);
+    this.#last = {
+      format: Uint8Array.from(format!),
+      keyId: Uint8Array.from(keyId!),
+      version: Uint8Array.from(version!),
+      wrapped: wrapped === undefined ? undefined : Uint8Array.from(wrapped),
+      header,
+    };
+    return header;
+  }
+}

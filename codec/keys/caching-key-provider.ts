@@ -50,6 +50,8 @@ export class CachingKeyProvider implements KeyProvider {
   readonly #latestFlights = new SingleFlight<string, LatestKey>();
   readonly #versionFlights = new SingleFlight<string, Buffer>();
   readonly #sweeper: NodeJS.Timeout;
+  /** Namespaces already mapped (and validated) by encryptionKey, for the synchronous fast path. */
+  readonly #keyIds = new Map<string, string>();
 
   constructor(store: VersionedKeyStore, options: CachingOptions = {}) {
     this.#store = store;
@@ -72,8 +74,19 @@ export class CachingKeyProvider implements KeyProvider {
     return this.#keyIdFor(namespace);
   }
 
+  currentEncryptionRef(namespace: string, _payloadCount: number): KeyReference | undefined {
+    const keyId = this.#keyIds.get(namespace);
+    if (keyId === undefined) return undefined;
+    const cached = this.#latest.peek(keyId);
+    if (cached === undefined || this.#age(cached.storedAt) >= this.#latestTtlMs) return undefined;
+    this.#observer.cacheHit?.('latest');
+    return { keyId, version: cached.value.version };
+  }
+
   async encryptionKey(namespace: string, _payloadCount: number): Promise<KeyMaterial> {
     const keyId = this.#keyIdFor(namespace);
+    if (this.#keyIds.size >= 1024) this.#keyIds.clear();
+    this.#keyIds.set(namespace, keyId);
     const cached = this.#latest.get(keyId);
     if (cached !== undefined && this.#age(cached.storedAt) < this.#latestTtlMs) {
       this.#observer.cacheHit?.('latest');

@@ -32,6 +32,13 @@ export interface KeyProvider {
    * uses with it). May be called once per batch.
    */
   encryptionKey(namespace: string, payloadCount: number): Promise<KeyMaterial>;
+  /**
+   * Optional fast path: the reference (key id, version, wrapped key) that {@link encryptionKey} would return now, when
+   * the provider knows it without I/O, else `undefined`. A returned reference commits `payloadCount` uses, exactly as
+   * `encryptionKey` would; `undefined` commits nothing. The codec uses it to keep sealing with the key it already
+   * derived, so a warm batch costs no key copy and no promise.
+   */
+  currentEncryptionRef?(namespace: string, payloadCount: number): KeyReference | undefined;
   /** The exact key version a payload names. */
   decryptionKey(namespace: string, ref: KeyReference): Promise<KeyMaterial>;
   /** Checks that the key source answers (for readiness probes); throws ERR_KEY_SOURCE_UNAVAILABLE otherwise. */
