@@ -125,7 +125,7 @@ export class EncryptionCodec implements PayloadCodec {
         try {
           const decoded = await this.#decodeOne(namespace, payload);
           if (decoded === payload) return { ok: true, payload: decoded };
-          return { ok: true, payload: decoded, header: readEncryptedHeader(payload!) };
+          return { ok: true, payload: decoded, header: readEncryptedHeader(payload) };
         } catch (err) {
           return { ok: false, error: toCodecError(err) };
         }

@@ -34,7 +34,7 @@ export function assertPayload(payload: unknown): Payload {
       }
     }
   }
-  return payload as Payload;
+  return payload;
 }
 
 /**

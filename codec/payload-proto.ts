@@ -188,7 +188,9 @@ function parseMapEntry(
   let value: Uint8Array | undefined;
   cursor[0] = start;
   while (cursor[0]! < end) {
-    const tag = bytes[cursor[0]!++];
+    const tagAt = cursor[0]!;
+    const tag = bytes[tagAt];
+    cursor[0] = tagAt + 1;
     const length = readVarint(bytes, cursor);
     const fieldStart = cursor[0]!;
     const fieldEnd = fieldStart + length;
