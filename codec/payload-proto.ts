@@ -122,9 +122,14 @@ export function deserializePayload(bytes: Uint8Array): Payload {
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads a varint at `pos`; returns the value and stores the next offset in `cursor[0]`. */
-function readVarint(bytes: Uint8Array, cursor: number[]): number {
-  let pos = cursor[0]!;
+/** Where the parser is in the buffer. */
+interface Cursor {
+  pos: number;
+}
+
+/** Reads a varint at `cursor.pos` and advances past it. */
+function readVarint(bytes: Uint8Array, cursor: Cursor): number {
+  let pos = cursor.pos;
   let result = 0;
   let multiplier = 1;
   for (let i = 0; i < 8; i++) {
@@ -132,7 +137,7 @@ function readVarint(bytes: Uint8Array, cursor: number[]): number {
     const byte = bytes[pos++]!;
     result += (byte & 0x7f) * multiplier;
     if (byte < 0x80) {
-      cursor[0] = pos;
+      cursor.pos = pos;
       return result;
     }
     multiplier *= 128;
@@ -158,11 +163,11 @@ function decodeKey(bytes: Uint8Array, start: number, end: number): string {
 function parseFast(bytes: Uint8Array): Payload | undefined {
   const metadata: Record<string, Uint8Array> = {};
   let data: Uint8Array | undefined;
-  const cursor = [0];
-  while (cursor[0]! < bytes.length) {
+  const cursor: Cursor = { pos: 0 };
+  while (cursor.pos < bytes.length) {
     const tag = readVarint(bytes, cursor);
     const length = readVarint(bytes, cursor);
-    const start = cursor[0]!;
+    const start = cursor.pos;
     const end = start + length;
     if (end > bytes.length) throw new RangeError('field past end');
     if (tag === 0x12) {
@@ -172,7 +177,7 @@ function parseFast(bytes: Uint8Array): Payload | undefined {
     } else {
       return undefined;
     }
-    cursor[0] = end;
+    cursor.pos = end;
   }
   return { metadata, data: data ?? bytes.subarray(0, 0) };
 }
@@ -182,23 +187,21 @@ function parseMapEntry(
   start: number,
   end: number,
   into: Record<string, Uint8Array>,
-  cursor: number[],
+  cursor: Cursor,
 ): void {
   let key = '';
   let value: Uint8Array | undefined;
-  cursor[0] = start;
-  while (cursor[0]! < end) {
-    const tagAt = cursor[0]!;
-    const tag = bytes[tagAt];
-    cursor[0] = tagAt + 1;
+  cursor.pos = start;
+  while (cursor.pos < end) {
+    const tag = bytes[cursor.pos++];
     const length = readVarint(bytes, cursor);
-    const fieldStart = cursor[0]!;
+    const fieldStart = cursor.pos;
     const fieldEnd = fieldStart + length;
     if (fieldEnd > end) throw new RangeError('map entry past end');
     if (tag === 0x0a) key = decodeKey(bytes, fieldStart, fieldEnd);
     else if (tag === 0x12) value = bytes.subarray(fieldStart, fieldEnd);
     else throw new RangeError('unexpected map entry field');
-    cursor[0] = fieldEnd;
+    cursor.pos = fieldEnd;
   }
   into[key] = value ?? bytes.subarray(0, 0);
 }
