@@ -1,5 +1,6 @@
 import type { Payload } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS: Node's ESM loader cannot see its named exports, so take the default.
+import proto from '@temporalio/proto';
 import { CodecError, ERROR_CODES } from './errors.js';
 
 /**
@@ -9,7 +10,7 @@ import { CodecError, ERROR_CODES } from './errors.js';
  * through the generated codec instead, so nothing is ever dropped.
  */
 
-const PayloadMessage = temporal.api.common.v1.Payload;
+const PayloadMessage = proto.temporal.api.common.v1.Payload;
 const utf8 = new TextEncoder();
 
 /** A payload serialized as a small prefix followed by the payload's `data` bytes, unchanged. */

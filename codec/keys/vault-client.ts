@@ -22,6 +22,15 @@ export interface VaultClientOptions {
   readonly onForbidden?: () => Promise<boolean>;
 }
 
+/** Per-request options of {@link VaultClient.request}. */
+export interface VaultRequestOptions {
+  /**
+   * Sends this token instead of the client's own, and skips `onForbidden`: auth methods log in with an empty token
+   * and renew the exact token they hold.
+   */
+  readonly token?: string;
+}
+
 interface NodeVaultError {
   response?: { statusCode?: number; body?: { errors?: unknown } };
   code?: string;
@@ -77,11 +86,17 @@ export class VaultClient {
    * Rejects with ERR_KEY_SOURCE_UNAVAILABLE (retryable), ERR_KEY_SOURCE_DENIED (401/403), or ERR_INVALID_CONFIG
    * (other 4xx: a wrong mount or path).
    */
-  async request<T>(method: VaultMethod, path: string, body?: object): Promise<T | undefined> {
-    let forbiddenRetried = false;
+  async request<T>(
+    method: VaultMethod,
+    path: string,
+    body?: object,
+    options: VaultRequestOptions = {},
+  ): Promise<T | undefined> {
+    // An explicit token belongs to an auth flow, which handles rejection itself.
+    let forbiddenRetried = options.token !== undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        const token = typeof this.#token === 'string' ? this.#token : await this.#token();
+        const token = options.token ?? (typeof this.#token === 'string' ? this.#token : await this.#token());
         const result: unknown = await this.#client.request({
           path,
           method,

@@ -1,12 +1,23 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** External binaries the integration tests drive. */
 export type ToolName = 'bao' | 'temporal';
 
 /** Absolute path of the project root (this file lives in `test/support/`). */
-export const projectRoot: string = fileURLToPath(new URL('../../', import.meta.url));
+export const projectRoot: string = findProjectRoot(fileURLToPath(new URL('.', import.meta.url)));
+
+/** The nearest folder above `start` with a package.json: the same from source and from a compiled copy (benchmarks). */
+function findProjectRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(resolve(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(start, '../..');
+    dir = parent;
+  }
+  return dir;
+}
 
 const envVars: Record<ToolName, string> = { bao: 'BAO_BIN', temporal: 'TEMPORAL_BIN' };
 // Vault's CLI and server are drop-in compatible with OpenBao's for what the tests use.

@@ -1,0 +1,49 @@
+import { Bench } from 'tinybench';
+
+/** One measured case of the report. */
+export interface BenchCase {
+  readonly name: string;
+  readonly size: number;
+  readonly batch: number;
+  /** Calls per second (a call handles `batch` payloads). */
+  readonly opsPerSec: number;
+  /** Payloads per second divided by raw AES-GCM's operations per second on the same bytes, same run. */
+  readonly ratioToRaw?: number;
+  /** Payloads per second divided by the sample-style baseline codec's, same batch, same run. */
+  readonly ratioToBaseline?: number;
+}
+
+/** A task to measure: returns nothing, may be async. */
+export type BenchFn = () => unknown;
+
+/**
+ * Runs every task `rounds` times, interleaved (task A, B, C, A, B, C, ...) so that machine noise hits all of them
+ * alike, and returns each task's median operations per second.
+ */
+export async function medianOpsPerSec(tasks: Record<string, BenchFn>, options: { rounds: number; timeMs: number }): Promise<Record<string, number>> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    const bench = new Bench({ time: options.timeMs, warmupTime: Math.min(100, options.timeMs / 2) });
+    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+    await bench.run();
+    for (const task of bench.tasks) {
+      const result = task.result;
+      if (result.state !== 'completed') throw new Error(`benchmark ${task.name} did not complete: ${result.state}`);
+      samples[task.name]!.push(result.throughput.mean);
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Human-readable byte size: 256 B, 1 KiB, 64 KiB, 1 MiB. */
+export function formatSize(bytes: number): string {
+  if (bytes >= 1 << 20) return `${bytes / (1 << 20)} MiB`;
+  if (bytes >= 1024) return `${bytes / 1024} KiB`;
+  return `${bytes} B`;
+}

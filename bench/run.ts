@@ -1,0 +1,62 @@
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { CachingKeyProvider, EncryptionCodec, MemoryKeyStore, VaultClient, VaultKvStore } from '../codec/index.js';
+import { startCountingProxy } from '../test/support/counting-proxy.js';
+import { OpenBaoServer } from '../test/support/openbao-server.js';
+import { measureCodecThroughput } from './codec-throughput.js';
+import type { BenchCase } from './measure.js';
+import { SampleStyleCodec } from './sample-codec.js';
+import { countVaultRequests, type VaultRequestFigures } from './vault-requests.js';
+
+// `npm run bench [-- --json [file]] [-- --quick]`: codec throughput against raw AES-256-GCM and a sample-style codec,
+// and Vault requests per 1,000 payloads, against a real OpenBao dev server started for the run.
+
+const { values } = parseArgs({
+  options: { json: { type: 'string' }, quick: { type: 'boolean', default: false } },
+  allowPositionals: false,
+  strict: true,
+  args: process.argv.slice(2).map((a) => (a === '--json' ? '--json=bench-results.json' : a)),
+});
+
+const log = (line: string) => console.log(line);
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+log(`machine: ${machine}`);
+
+const bao = await OpenBaoServer.startDev();
+const closers: Array<() => Promise<unknown>> = [() => bao.stop()];
+try {
+  const proxy = await startCountingProxy(bao.addr);
+  closers.push(() => proxy.close());
+  const kvStore = new VaultKvStore({ client: new VaultClient({ endpoint: proxy.url, token: bao.token }) });
+  await kvStore.createKey('bench');
+  const kvProvider = new CachingKeyProvider(kvStore);
+  const memoryStore = new MemoryKeyStore();
+  memoryStore.rotate('bench');
+  const memoryProvider = new CachingKeyProvider(memoryStore);
+  closers.push(() => kvProvider.close(), () => memoryProvider.close());
+
+  const vaultFigures: VaultRequestFigures[] = [
+    await countVaultRequests('vault-kv', new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider }), proxy),
+  ];
+  for (const f of vaultFigures) log(`vault requests per 1,000 payloads (${f.mode}): cold ${f.coldPer1000}, warm ${f.warmPer1000}`);
+
+  const cases: BenchCase[] = await measureCodecThroughput({
+    sizes: [256, 1024, 64 * 1024, 1024 * 1024],
+    batches: [1, 100],
+    rounds: values.quick ? 1 : 3,
+    timeMs: values.quick ? 100 : 300,
+    codecs: [
+      { name: 'codec[vault-kv]', codec: new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider }) },
+      { name: 'codec[memory]', codec: new EncryptionCodec({ namespace: 'bench', keyProvider: memoryProvider }) },
+    ],
+    baseline: { name: 'sample-style', codec: await SampleStyleCodec.create() },
+    log,
+  });
+  if (values.json !== undefined) {
+    writeFileSync(values.json, `${JSON.stringify({ machine, date: new Date().toISOString(), cases, vaultRequests: vaultFigures }, null, 2)}\n`);
+    log(`wrote ${values.json}`);
+  }
+} finally {
+  for (const close of closers.reverse()) await close();
+}

@@ -1,0 +1,258 @@
+import { CodecError, ERROR_CODES } from '../errors.js';
+import { METADATA_KEYS, ROOT_KEY_BYTES } from '../types.js';
+import type { VaultClient } from './vault-client.js';
+
+/** The part of {@link VaultClient} Transit needs; tests pass a fake. */
+export type VaultRequester = Pick<VaultClient, 'request'>;
+
+/** Where the Transit keys live. Shared by the key provider and the key lifecycle. */
+export interface VaultTransitLocation {
+  readonly client: VaultRequester;
+  /** Transit mount. Default `transit`. */
+  readonly mount?: string;
+  /** Prepended to the key id to name the Transit key (letters, digits, `_ - . @`). Default `temporal-codec-`. */
+  readonly keyPrefix?: string;
+}
+
+/** A data key fresh from `datakey/plaintext`: the plaintext and its wrapped form. */
+export interface TransitDataKey {
+  readonly version: number;
+  /** 32 bytes; the caller owns and zeroes it. */
+  readonly key: Buffer;
+  /** `vault:vN:...`, carried in payload metadata. */
+  readonly wrappedKey: string;
+}
+
+/** A Transit key's configuration as `GET <mount>/keys/<name>` reports it. */
+export interface TransitKeyState {
+  readonly name: string;
+  readonly latestVersion: number;
+  /** Versions below it are refused by `decrypt` (Vault reports at least 1). */
+  readonly minDecryptionVersion: number;
+  /** Versions below it may not be requested for encryption; 0 means no limit. */
+  readonly minEncryptionVersion: number;
+  /** Versions below it were trimmed: deleted from storage for good. 0 when never trimmed. */
+  readonly minAvailableVersion: number;
+  /** Vault's own rotation period in seconds; 0 when off. */
+  readonly autoRotatePeriodSeconds: number;
+  readonly derived: boolean;
+  readonly exportable: boolean;
+  readonly type: string;
+  /** Creation time (Unix seconds) of each version still in the working set. */
+  readonly createdAt: ReadonlyMap<number, number>;
+}
+
+interface KeyResponse {
+  data?: {
+    name: string;
+    type: string;
+    derived: boolean;
+    exportable: boolean;
+    latest_version: number;
+    min_decryption_version: number;
+    min_encryption_version: number;
+    min_available_version: number;
+    auto_rotate_period: number;
+    keys: Record<string, number>;
+  };
+}
+
+const DEFAULT_PREFIX = 'temporal-codec-';
+// Transit names match `\w(([\w-.@]+)?\w)?` (framework.GenericNameRegex), in Vault and OpenBao alike.
+const KEY_NAME = /^\w(?:[\w.@-]*\w)?$/;
+const WRAPPED_KEY = /^vault:v([1-9][0-9]{0,9}):[A-Za-z0-9+/]+={0,2}$/;
+/** A wrapped 32-byte data key is about 90 characters; anything much longer is not one. */
+const MAX_WRAPPED_KEY_LENGTH = 512;
+
+/**
+ * Reads the Transit key version from a wrapped data key's `vault:vN:` prefix.
+ *
+ * @throws CodecError ERR_MALFORMED_METADATA when it is not a Transit ciphertext.
+ */
+export function wrappedKeyVersion(wrappedKey: string): number {
+  const match = wrappedKey.length <= MAX_WRAPPED_KEY_LENGTH ? WRAPPED_KEY.exec(wrappedKey) : null;
+  const version = match === null ? NaN : Number(match[1]);
+  if (!(version <= 0xffffffff)) {
+    throw new CodecError(ERROR_CODES.malformedMetadata, `Metadata field ${METADATA_KEYS.wrappedKey} is malformed`, {
+      context: { field: METADATA_KEYS.wrappedKey },
+    });
+  }
+  return version;
+}
+
+/**
+ * Typed calls to one Transit mount: data keys, unwrapping, and the key reads the lifecycle needs. Keys are `derived`
+ * and every call passes the Temporal namespace as the derivation `context`, so a wrapped key only unwraps for the
+ * namespace it was made for (Vault and OpenBao both support `context`; `associated_data` on `datakey` is not in
+ * every Vault release).
+ *
+ * Transit reports most refusals as HTTP 400 with an English message and no code; they are mapped to `CodecError`
+ * codes here, in one place, by those messages (unchanged since Vault 0.x and kept by OpenBao).
+ */
+export class VaultTransitClient {
+  readonly #client: VaultRequester;
+  /** The mount, without slashes. */
+  readonly mount: string;
+  /** The Transit key name prefix. */
+  readonly keyPrefix: string;
+
+  constructor(location: VaultTransitLocation) {
+    this.#client = location.client;
+    this.mount = (location.mount ?? 'transit').replace(/^\/+|\/+$/g, '');
+    this.keyPrefix = location.keyPrefix ?? DEFAULT_PREFIX;
+    if (this.mount.length === 0 || !/^[\w./-]+$/.test(this.mount)) {
+      throw new CodecError(ERROR_CODES.invalidConfig, 'Transit mount must be a path such as transit');
+    }
+    if (!/^(?:\w[\w.@-]*)?$/.test(this.keyPrefix)) {
+      throw new CodecError(
+        ERROR_CODES.invalidConfig,
+        'Transit key prefix may hold only letters, digits and _ - . @, and must start with a letter or digit',
+      );
+    }
+  }
+
+  /** The Transit key name of `keyId`; throws ERR_INVALID_ARGUMENT when Transit would refuse it. */
+  keyName(keyId: string): string {
+    const name = `${this.keyPrefix}${keyId}`;
+    if (!KEY_NAME.test(name)) {
+      throw new CodecError(
+        ERROR_CODES.invalidArgument,
+        `Key id ${JSON.stringify(keyId)} cannot name a Transit key (letters, digits and _ - . @ only, ` +
+          'starting and ending with a letter or digit)',
+        { context: { keyId, field: 'keyId' } },
+      );
+    }
+    return name;
+  }
+
+  /** Asks Transit for a new data key wrapped by the newest version of `keyId`, bound to `namespace`. */
+  async generateDataKey(keyId: string, namespace: string): Promise<TransitDataKey> {
+    const path = `/${this.mount}/datakey/plaintext/${this.keyName(keyId)}`;
+    const response = await this.#call<{ data?: { ciphertext?: unknown; plaintext?: unknown; key_version?: unknown } }>(
+      'POST',
+      path,
+      { context: context(namespace) },
+      { keyId },
+    );
+    const wrappedKey = response?.data?.ciphertext;
+    if (typeof wrappedKey !== 'string') {
+      throw new CodecError(ERROR_CODES.invalidKeyMaterial, 'Transit returned no wrapped data key', {
+        context: { keyId },
+      });
+    }
+    const version = wrappedKeyVersion(wrappedKey);
+    if (response?.data?.key_version !== undefined && response.data.key_version !== version) {
+      throw new CodecError(ERROR_CODES.invalidKeyMaterial, 'Transit data key version disagrees with its ciphertext', {
+        context: { keyId, version },
+      });
+    }
+    return { version, wrappedKey, key: decodeKey(response?.data?.plaintext, keyId, version) };
+  }
+
+  /** Unwraps a data key through `decrypt`, with `namespace` as the derivation context. */
+  async unwrap(keyId: string, namespace: string, wrappedKey: string): Promise<Buffer> {
+    const version = wrappedKeyVersion(wrappedKey);
+    const path = `/${this.mount}/decrypt/${this.keyName(keyId)}`;
+    const response = await this.#call<{ data?: { plaintext?: unknown } }>(
+      'POST',
+      path,
+      { ciphertext: wrappedKey, context: context(namespace) },
+      { keyId, version },
+    );
+    return decodeKey(response?.data?.plaintext, keyId, version);
+  }
+
+  /** The key's configuration, or `undefined` when there is no such key. */
+  async readKey(keyId: string): Promise<TransitKeyState | undefined> {
+    const name = this.keyName(keyId);
+    const response = await this.#call<KeyResponse>('GET', `/${this.mount}/keys/${name}`, undefined, { keyId });
+    const data = response?.data;
+    if (data === undefined) return undefined;
+    const createdAt = new Map<number, number>();
+    for (const [version, seconds] of Object.entries(data.keys ?? {})) createdAt.set(Number(version), seconds);
+    return {
+      name,
+      type: data.type,
+      derived: data.derived,
+      exportable: data.exportable,
+      latestVersion: data.latest_version,
+      minDecryptionVersion: data.min_decryption_version,
+      minEncryptionVersion: data.min_encryption_version,
+      minAvailableVersion: data.min_available_version ?? 0,
+      autoRotatePeriodSeconds: data.auto_rotate_period ?? 0,
+      createdAt,
+    };
+  }
+
+  /**
+   * Sends a request about `keyId` (a path under the mount, e.g. `keys/<name>/rotate`) and maps Transit's refusals to
+   * codes. Returns what {@link VaultClient.request} does.
+   */
+  async call<T>(method: 'GET' | 'POST', path: string, body: object | undefined, keyId: string): Promise<T | undefined> {
+    return this.#call<T>(method, `/${this.mount}/${path}`, body, { keyId });
+  }
+
+  /** Throws ERR_KEY_SOURCE_UNAVAILABLE when Vault cannot be reached or is sealed (`sys/health` needs no token). */
+  async checkHealth(): Promise<void> {
+    const health = await this.#client.request<{ sealed?: boolean }>(
+      'GET',
+      '/sys/health?standbyok=true&perfstandbyok=true',
+    );
+    if (health?.sealed === true) throw new CodecError(ERROR_CODES.keySourceUnavailable, 'Vault is sealed');
+  }
+
+  async #call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: object | undefined,
+    context: { keyId: string; version?: number },
+  ): Promise<T | undefined> {
+    try {
+      return await this.#client.request<T>(method, path, body);
+    } catch (err) {
+      throw classify(err, context);
+    }
+  }
+}
+
+function context(namespace: string): string {
+  return Buffer.from(namespace, 'utf8').toString('base64');
+}
+
+function decodeKey(plaintext: unknown, keyId: string, version: number): Buffer {
+  const key = typeof plaintext === 'string' ? Buffer.from(plaintext, 'base64') : Buffer.alloc(0);
+  if (key.length !== ROOT_KEY_BYTES) {
+    key.fill(0);
+    throw new CodecError(ERROR_CODES.invalidKeyMaterial, `Transit data key must be ${ROOT_KEY_BYTES} bytes`, {
+      context: { keyId, version },
+    });
+  }
+  return key;
+}
+
+function classify(err: unknown, context: { keyId: string; version?: number }): unknown {
+  // Only "Vault rejected" (4xx other than 401/403/404) carries a Transit refusal; everything else is already right.
+  if (!(err instanceof CodecError) || err.code !== ERROR_CODES.invalidConfig) return err;
+  const message = err.message;
+  const options = { cause: err, context };
+  if (/disallowed by policy \(too old\)/.test(message)) {
+    return new CodecError(ERROR_CODES.keyVersionDestroyed, 'Key version was destroyed or is below the minimum', options);
+  }
+  if (/version is too new/.test(message)) {
+    return new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', options);
+  }
+  if (/encryption key not found|no existing key named|invalid key name|key not found/.test(message)) {
+    return new CodecError(ERROR_CODES.unknownKey, 'Unknown key', options);
+  }
+  if (/message authentication failed|invalid ciphertext/.test(message)) {
+    return new CodecError(ERROR_CODES.decryptionFailed, 'Decryption failed', options);
+  }
+  if (/key derivation|derived key/.test(message)) {
+    return new CodecError(
+      ERROR_CODES.invalidConfig,
+      'Transit key is not configured as this library creates it (derived aes256-gcm96); create it with the key-admin CLI',
+      options,
+    );
+  }
+  return err;
+}

@@ -1,0 +1,105 @@
+import { isCodecError } from '../errors.js';
+import { SingleFlight } from '../cache/single-flight.js';
+import type { KeyProviderObserver } from './key-provider.js';
+import type { TransitDataKey } from './vault-transit-client.js';
+
+/** Limits of {@link DataKeyPool}. */
+export interface DataKeyPoolOptions {
+  /** Fetches a new data key for a slot (one slot per key id and namespace). */
+  readonly fetch: (slot: string) => Promise<TransitDataKey>;
+  /** A data key is not handed out for encryption once it is this old. */
+  readonly maxAgeMs: number;
+  /** A data key seals at most this many payloads (a batch larger than this gets a fresh key of its own). */
+  readonly maxUses: number;
+  /** When fetching fails with a retryable error, a key past `maxAgeMs` is still used this much longer. */
+  readonly staleIfErrorMs: number;
+  readonly now: () => number;
+  readonly observer: KeyProviderObserver;
+}
+
+interface Slot {
+  readonly dataKey: TransitDataKey;
+  readonly fetchedAt: number;
+  uses: number;
+}
+
+/**
+ * The data keys currently used for encryption, one per slot, under two limits: age and number of payloads. Every
+ * caller reserves its payload count before it gets a copy, so concurrent batches cannot push a key past its limit,
+ * and concurrent misses share one request; callers that find the fresh key already used up fetch the next one.
+ *
+ * A key is copied out synchronously when it is reserved, so replacing a slot can zero the old key at once.
+ */
+export class DataKeyPool {
+  readonly #options: DataKeyPoolOptions;
+  readonly #slots = new Map<string, Slot>();
+  readonly #flights = new SingleFlight<string, void>();
+
+  constructor(options: DataKeyPoolOptions) {
+    this.#options = options;
+  }
+
+  /** A copy of a data key for `count` payloads in `slot`, fetching a new one when none has room. */
+  async take(slot: string, count: number): Promise<TransitDataKey> {
+    // Each pass either returns or waits for a fetch that yields a key with room for at least one batch; a caller
+    // that started a fetch is first in line for its result, and a key fetched after the caller arrived is fresh
+    // enough for it whatever the clock says, so the loop ends.
+    const arrived = this.#options.now();
+    for (;;) {
+      const reserved = this.#reserve(slot, count, this.#options.maxAgeMs, arrived);
+      if (reserved !== undefined) {
+        this.#options.observer.cacheHit?.('latest');
+        return reserved;
+      }
+      this.#options.observer.cacheMiss?.('latest');
+      try {
+        await this.#flights.run(slot, () => this.#refill(slot));
+      } catch (err) {
+        const stale = isCodecError(err) && err.retryable ? this.#reserve(slot, count, this.#staleLimit(), Infinity) : undefined;
+        if (stale === undefined) throw err;
+        this.#options.observer.staleServed?.('latest');
+        return stale;
+      }
+    }
+  }
+
+  /** Zeroes and drops keys too old even for the stale window. */
+  sweep(): void {
+    const now = this.#options.now();
+    for (const [name, slot] of this.#slots) {
+      if (now - slot.fetchedAt >= this.#staleLimit()) this.#drop(name);
+    }
+  }
+
+  /** Zeroes and drops every key. */
+  clear(): void {
+    for (const name of [...this.#slots.keys()]) this.#drop(name);
+  }
+
+  #staleLimit(): number {
+    return this.#options.maxAgeMs + this.#options.staleIfErrorMs;
+  }
+
+  #reserve(name: string, count: number, maxAgeMs: number, fetchedSince: number): TransitDataKey | undefined {
+    const slot = this.#slots.get(name);
+    if (slot === undefined) return undefined;
+    if (this.#options.now() - slot.fetchedAt >= maxAgeMs && slot.fetchedAt < fetchedSince) return undefined;
+    if (slot.uses > 0 && slot.uses + count > this.#options.maxUses) return undefined;
+    slot.uses += count;
+    const { version, wrappedKey, key } = slot.dataKey;
+    return { version, wrappedKey, key: Buffer.from(key) };
+  }
+
+  async #refill(name: string): Promise<void> {
+    const dataKey = await this.#options.fetch(name);
+    this.#drop(name);
+    this.#slots.set(name, { dataKey, fetchedAt: this.#options.now(), uses: 0 });
+  }
+
+  #drop(name: string): void {
+    const slot = this.#slots.get(name);
+    if (slot === undefined) return;
+    slot.dataKey.key.fill(0);
+    this.#slots.delete(name);
+  }
+}
