@@ -67,11 +67,19 @@ export async function measureCodecThroughput(plan: ThroughputPlan): Promise<Benc
           cases.push(entry);
           plan.log(
             `${formatSize(size).padStart(7)}  batch ${String(batch).padStart(3)}  ${entry.name.padEnd(28)} ` +
-              `${Math.round(opsPerSec * batch).toLocaleString('en-US').padStart(11)} payloads/s  ` +
+              `${Math.round(opsPerSec * batch)
+                .toLocaleString('en-US')
+                .padStart(11)} payloads/s  ` +
               `${entry.ratioToRaw!.toFixed(2)} x raw  ${entry.ratioToBaseline!.toFixed(2)} x baseline`,
           );
         }
-        cases.push({ name: `raw-aes-gcm ${direction === 'encode' ? 'seal' : 'open'}`, size, batch, opsPerSec: rawOps, ratioToRaw: 1 });
+        cases.push({
+          name: `raw-aes-gcm ${direction === 'encode' ? 'seal' : 'open'}`,
+          size,
+          batch,
+          opsPerSec: rawOps,
+          ratioToRaw: 1,
+        });
       }
     }
   }

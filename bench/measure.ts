@@ -20,7 +20,10 @@ export type BenchFn = () => unknown;
  * Runs every task `rounds` times, interleaved (task A, B, C, A, B, C, ...) so that machine noise hits all of them
  * alike, and returns each task's median operations per second.
  */
-export async function medianOpsPerSec(tasks: Record<string, BenchFn>, options: { rounds: number; timeMs: number }): Promise<Record<string, number>> {
+export async function medianOpsPerSec(
+  tasks: Record<string, BenchFn>,
+  options: { rounds: number; timeMs: number },
+): Promise<Record<string, number>> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
   for (let round = 0; round < options.rounds; round++) {
     const bench = new Bench({ time: options.timeMs, warmupTime: Math.min(100, options.timeMs / 2) });

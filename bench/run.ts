@@ -34,12 +34,16 @@ try {
   const memoryStore = new MemoryKeyStore();
   memoryStore.rotate('bench');
   const memoryProvider = new CachingKeyProvider(memoryStore);
-  closers.push(() => kvProvider.close(), () => memoryProvider.close());
+  closers.push(
+    () => kvProvider.close(),
+    () => memoryProvider.close(),
+  );
 
   const vaultFigures: VaultRequestFigures[] = [
     await countVaultRequests('vault-kv', new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider }), proxy),
   ];
-  for (const f of vaultFigures) log(`vault requests per 1,000 payloads (${f.mode}): cold ${f.coldPer1000}, warm ${f.warmPer1000}`);
+  for (const f of vaultFigures)
+    log(`vault requests per 1,000 payloads (${f.mode}): cold ${f.coldPer1000}, warm ${f.warmPer1000}`);
 
   const cases: BenchCase[] = await measureCodecThroughput({
     sizes: [256, 1024, 64 * 1024, 1024 * 1024],
@@ -54,7 +58,10 @@ try {
     log,
   });
   if (values.json !== undefined) {
-    writeFileSync(values.json, `${JSON.stringify({ machine, date: new Date().toISOString(), cases, vaultRequests: vaultFigures }, null, 2)}\n`);
+    writeFileSync(
+      values.json,
+      `${JSON.stringify({ machine, date: new Date().toISOString(), cases, vaultRequests: vaultFigures }, null, 2)}\n`,
+    );
     log(`wrote ${values.json}`);
   }
 } finally {

@@ -55,7 +55,11 @@ export class SampleStyleCodec implements PayloadCodec {
 
   async #decrypt(data: Uint8Array): Promise<Uint8Array> {
     const iv = data.subarray(0, IV_LENGTH);
-    const decrypted = await webcrypto.subtle.decrypt({ name: 'AES-GCM', iv, tagLength: 128 }, this.#key, data.subarray(IV_LENGTH));
+    const decrypted = await webcrypto.subtle.decrypt(
+      { name: 'AES-GCM', iv, tagLength: 128 },
+      this.#key,
+      data.subarray(IV_LENGTH),
+    );
     return new Uint8Array(decrypted);
   }
 }

@@ -14,13 +14,19 @@ const utf8 = new TextEncoder();
 
 async function roundTrip(codec: PayloadCodec, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
-    const encoded = await codec.encode([{ metadata: { encoding: utf8.encode('json/plain') }, data: utf8.encode(String(i)) }]);
+    const encoded = await codec.encode([
+      { metadata: { encoding: utf8.encode('json/plain') }, data: utf8.encode(String(i)) },
+    ]);
     await codec.decode(encoded);
   }
 }
 
 /** Counts the Vault requests a codec (talking to Vault through `proxy`) makes per 1,000 payloads. */
-export async function countVaultRequests(mode: string, codec: PayloadCodec, proxy: CountingProxy): Promise<VaultRequestFigures> {
+export async function countVaultRequests(
+  mode: string,
+  codec: PayloadCodec,
+  proxy: CountingProxy,
+): Promise<VaultRequestFigures> {
   proxy.reset();
   await roundTrip(codec, 1000);
   const coldPer1000 = proxy.count();

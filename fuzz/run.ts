@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { parseArgs } from 'node:util';
+import {
+  checkDecode,
+  createFuzzFixture,
+  mutationArbitrary,
+  originalFor,
+  randomPayloadArbitrary,
+} from '../test/support/decoder-fuzz.js';
+import { runHttpFuzz } from './http-fuzz.js';
+
+// `npm run fuzz [-- --cases N] [-- --http-cases N] [-- --seed S]`: the decoder properties of the unit suite at
+// fuzzing volume, then the codec server's HTTP surface. Exits non-zero on any violation.
+
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '100000' },
+    'http-cases': { type: 'string', default: '10000' },
+    seed: { type: 'string' },
+  },
+});
+const cases = Number(values.cases);
+const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
+console.log(`seed ${seed}`);
+
+const fixture = await createFuzzFixture();
+let violations = 0;
+let run = 0;
+const started = performance.now();
+const report = <T>(label: string, result: fc.RunDetails<T>) => {
+  run += result.numRuns;
+  if (result.failed) {
+    violations++;
+    console.error(
+      `${label}: VIOLATION after ${result.numRuns} cases: ${result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)}`,
+    );
+    console.error(`  counterexample: ${fc.stringify(result.counterexample)}`);
+  }
+};
+report(
+  'mutations of genuine payloads',
+  await fc.check(
+    fc.asyncProperty(fc.nat(), mutationArbitrary(), async (index, mutate) => {
+      const genuine = fixture.encrypted[index % fixture.encrypted.length]!;
+      const input = mutate(genuine, fixture);
+      const problem = await checkDecode(fixture, input, originalFor(fixture, input));
+      if (problem !== undefined) throw new Error(problem);
+    }),
+    { numRuns: Math.ceil(cases * 0.8), seed },
+  ),
+);
+report(
+  'random payloads',
+  await fc.check(
+    fc.asyncProperty(randomPayloadArbitrary(), async (payload) => {
+      const problem = await checkDecode(fixture, payload, undefined);
+      if (problem !== undefined) throw new Error(problem);
+    }),
+    { numRuns: Math.floor(cases * 0.2), seed },
+  ),
+);
+await fixture.close();
+console.log(
+  `decoder: ${run} cases in ${((performance.now() - started) / 1000).toFixed(1)} s, ${violations} violations (crashes, untyped errors or wrong plaintext)`,
+);
+
+const http = await runHttpFuzz({ cases: Number(values['http-cases']), seed });
+console.log(
+  `http: ${http.cases} requests, ${http.violations} violations (5xx, non-JSON errors, crashes), RSS ${http.rssBeforeMiB} MiB before, ${http.rssAfterMiB} MiB after`,
+);
+process.exitCode = violations + http.violations === 0 ? 0 : 1;
