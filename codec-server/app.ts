@@ -1,0 +1,84 @@
+import { performance } from 'node:perf_hooks';
+import express, { type Express } from 'express';
+import { CodecError, ERROR_CODES, type KeyProvider } from '../codec/index.js';
+import { createAuditLog } from './audit.js';
+import { createNoAuthenticator, type Authenticator } from './auth.js';
+import { CodecRegistry } from './codec-registry.js';
+import type { ServerConfig } from './config-types.js';
+import { corsMiddleware } from './cors.js';
+import { errorHandler, notFound } from './error-handler.js';
+import type { ServerLogger } from './logger.js';
+import type { ServerMetrics } from './metrics.js';
+import { opsRoutes } from './ops-routes.js';
+import { classifyRoute, codecRoutes } from './routes.js';
+import { startRequestContext } from './request-context.js';
+
+/** Everything the app uses, passed in so tests can swap any of it. */
+export interface AppDeps {
+  readonly config: ServerConfig;
+  /** The key provider shared by all namespaces (readiness checks it too). */
+  readonly provider: KeyProvider;
+  /** One codec per namespace over `provider`. Default: a new registry over `provider`. */
+  readonly codecs?: CodecRegistry;
+  /** Required unless `config.auth.mode` is `none`. */
+  readonly authenticator?: Authenticator;
+  readonly logger: ServerLogger;
+  readonly metrics: ServerMetrics;
+  /** Milliseconds clock for durations. Default `performance.now`. */
+  readonly clock?: () => number;
+  /** True once shutdown began (readiness fails). Default: never. */
+  readonly isShuttingDown?: () => boolean;
+}
+
+/**
+ * Builds the codec server's express app without listening (`main.ts` listens; tests drive it with supertest).
+ *
+ * ```
+ * request -> context (metrics, audit) -> CORS -> /healthz /readyz /metrics
+ *                                            -> .../encode .../decode: auth -> JSON body -> namespace -> codec
+ *                                            -> 404 -> error handler (one JSON error shape)
+ * ```
+ */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, metrics } = deps;
+  const clock = deps.clock ?? (() => performance.now());
+  const authenticator = deps.authenticator ?? (config.auth.mode === 'none' ? createNoAuthenticator() : undefined);
+  if (authenticator === undefined || authenticator.mode !== config.auth.mode) {
+    throw new CodecError(
+      ERROR_CODES.invalidConfig,
+      `createApp needs an authenticator for auth mode ${config.auth.mode}`,
+    );
+  }
+  const codecs = deps.codecs ?? new CodecRegistry({ keyProvider: deps.provider });
+  const audit = createAuditLog(logger);
+
+  const app = express();
+  app.disable('x-powered-by');
+  // ETags of decode answers would cost a hash of every response body and serve no cache.
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const context = startRequestContext(res, classifyRoute(req.path), clock());
+    res.once('close', () => {
+      const durationMs = clock() - context.startedAt;
+      const aborted = !res.writableFinished;
+      metrics.recordRequest(context.route, res.statusCode, durationMs / 1000);
+      if (context.route === 'encode' || context.route === 'decode') audit(context, res.statusCode, durationMs, aborted);
+    });
+    next();
+  });
+  app.use(corsMiddleware(config.cors));
+  app.use(
+    opsRoutes({
+      provider: deps.provider,
+      metrics,
+      logger,
+      readyTimeoutMs: config.limits.requestTimeoutMs,
+      isShuttingDown: deps.isShuttingDown ?? (() => false),
+    }),
+  );
+  app.use(codecRoutes({ config, codecs, authenticator, metrics }));
+  app.use(notFound());
+  app.use(errorHandler(logger, config.limits));
+  return app;
+}

@@ -1,0 +1,123 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { CodecError, ERROR_CODES, type CodecErrorCode } from '../codec/index.js';
+import { HttpError, SERVER_ERROR_CODES } from './http-error.js';
+import type { ServerLogger } from './logger.js';
+import { requestContext } from './request-context.js';
+
+/**
+ * The one place where failures become HTTP statuses. Codec errors keep their own code in the JSON body:
+ *
+ * - 400: the payload or request is at fault (tampered, unknown key or version, destroyed key, wrong namespace).
+ * - 503: the key source is unreachable (`retryable`); the client should retry.
+ * - 500: the server is misconfigured (Vault denies its token, bad key material, bad configuration).
+ */
+const CODEC_STATUS: Readonly<Record<CodecErrorCode, number>> = {
+  [ERROR_CODES.decryptionFailed]: 400,
+  [ERROR_CODES.truncated]: 400,
+  [ERROR_CODES.malformedMetadata]: 400,
+  [ERROR_CODES.unsupportedFormat]: 400,
+  [ERROR_CODES.unknownKey]: 400,
+  [ERROR_CODES.unknownKeyVersion]: 400,
+  [ERROR_CODES.keyVersionDestroyed]: 400,
+  [ERROR_CODES.namespaceMismatch]: 400,
+  [ERROR_CODES.invalidArgument]: 400,
+  [ERROR_CODES.keySourceUnavailable]: 503,
+  [ERROR_CODES.keySourceDenied]: 500,
+  [ERROR_CODES.invalidKeyMaterial]: 500,
+  [ERROR_CODES.invalidConfig]: 500,
+};
+
+/** The HTTP status a codec error maps to. */
+export function statusOfCodecError(err: CodecError): number {
+  return err.retryable ? 503 : (CODEC_STATUS[err.code] ?? 500);
+}
+
+/**
+ * True when a decode failure concerns that payload alone (a 4xx codec error): the server then answers the payload
+ * unchanged and reports it in `X-Codec-Decode-Errors`. Otherwise (key source down or misconfigured) the whole
+ * request fails, since every other encrypted payload would fail the same way.
+ */
+export function isPayloadFailure(err: CodecError): boolean {
+  return statusOfCodecError(err) < 500;
+}
+
+/** What a request that failed is answered with. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Errors of express's body parser (`http-errors` with a `type`). */
+interface BodyParserError {
+  readonly status?: number;
+  readonly type?: string;
+  readonly expose?: boolean;
+  readonly message: string;
+}
+
+/** Maps anything thrown while handling a request to its answer. Messages never contain payload bytes or secrets. */
+export function toErrorAnswer(err: unknown, limits: { readonly bodyBytes: number }): ErrorAnswer {
+  if (err instanceof HttpError)
+    return { status: err.status, code: err.code, message: err.message, headers: err.headers };
+  if (err instanceof CodecError) {
+    const status = statusOfCodecError(err);
+    // 4xx messages describe the client's payload; 5xx details (Vault paths, policies) stay in the server log.
+    if (status < 500) return { status, code: err.code, message: err.message };
+    const message =
+      status === 503 ? 'the key source is unavailable; retry later' : 'the key source failed; see the server log';
+    return { status, code: err.code, message };
+  }
+  const parserError = err as BodyParserError;
+  if (typeof parserError === 'object' && parserError !== null && typeof parserError.status === 'number') {
+    if (parserError.type === 'entity.too.large' || parserError.status === 413) {
+      const message = `request body exceeds ${limits.bodyBytes} bytes (--body-limit)`;
+      return { status: 413, code: SERVER_ERROR_CODES.payloadTooLarge, message };
+    }
+    if (parserError.type === 'entity.parse.failed') {
+      return { status: 400, code: SERVER_ERROR_CODES.badRequest, message: 'request body is not valid JSON' };
+    }
+    if (parserError.status >= 400 && parserError.status < 500) {
+      const message = parserError.expose === true ? parserError.message : 'malformed request';
+      return { status: 400, code: SERVER_ERROR_CODES.badRequest, message };
+    }
+  }
+  return { status: 500, code: SERVER_ERROR_CODES.internal, message: 'internal error; see the server log' };
+}
+
+/** Express error middleware: answers `{"error":{"code","message"}}` and records the code for audit and metrics. */
+export function errorHandler(logger: ServerLogger, limits: { readonly bodyBytes: number }): ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const answer = toErrorAnswer(err, limits);
+    if (answer.status >= 500) {
+      // Codec and HTTP errors carry no secrets by contract; an unknown error is logged by type and stack only.
+      const detail =
+        err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : { type: typeof err };
+      logger.error({ err: detail, code: answer.code }, 'request failed');
+    }
+    requestContext(res).errorCode = answer.code;
+    res
+      .status(answer.status)
+      .set(answer.headers ?? {})
+      .json({ error: { code: answer.code, message: answer.message } });
+  };
+}
+
+/** The last route: 404 JSON for every path nothing else answered. */
+export function notFound(): RequestHandler {
+  return (req, _res, next) => {
+    const path = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;
+    next(
+      new HttpError(
+        404,
+        SERVER_ERROR_CODES.notFound,
+        `no route for ${req.method} ${path}; use POST /encode or /decode`,
+      ),
+    );
+  };
+}

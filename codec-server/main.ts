@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { loadConfig } from './config.js';
+import { usage } from './config-options.js';
+import type { ServerConfig } from './config-types.js';
+import { createServerDeps } from './server-deps.js';
+import { startServer } from './server.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * The `temporal-codec-server` command: reads the configuration (flags, then environment), listens, prints one line
+ * with the URL on stderr (stdout carries JSON logs), and shuts down gracefully on SIGTERM or SIGINT. A second signal
+ * exits at once.
+ */
+async function main(): Promise<number> {
+  let config: ServerConfig;
+  try {
+    config = loadConfig(process.env, process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  if (config.help) {
+    process.stdout.write(usage());
+    return 0;
+  }
+  const deps = await createServerDeps(config);
+  const running = await startServer({ deps }).catch(async (err: unknown) => {
+    await deps.close();
+    throw err;
+  });
+  const auth = config.auth.mode === 'none' ? 'auth off' : `auth ${config.auth.mode}`;
+  process.stderr.write(
+    `temporal-codec-server listening on ${running.url} (keys: ${deps.keySourceDescription}; ${auth})\n`,
+  );
+  deps.logger.info({ url: running.url, keySource: config.keySource.kind, auth: config.auth.mode }, 'listening');
+  if (config.auth.mode === 'none' && !LOOPBACK.has(config.listen.host)) {
+    // Without auth, anyone who can reach the port can decrypt every payload of every namespace it serves.
+    deps.logger.warn({ host: config.listen.host }, 'auth is off on a non-loopback address; use --auth static or jwt');
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const forceExit = () => {
+    process.stderr.write('second signal: exiting now\n');
+    process.exit(1);
+  };
+  process.once('SIGTERM', forceExit);
+  process.once('SIGINT', forceExit);
+  deps.logger.info({ signal }, 'signal received');
+  await running.shutdown(config.shutdownGraceMs);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`temporal-codec-server: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,83 @@
+import { readFile as fsReadFile } from 'node:fs/promises';
+import type { DestinationStream } from 'pino';
+import { CodecError, ERROR_CODES } from '../codec/index.js';
+import type { AppDeps } from './app.js';
+import { createNoAuthenticator, type Authenticator } from './auth.js';
+import { CodecRegistry } from './codec-registry.js';
+import type { AuthConfig, ServerConfig } from './config-types.js';
+import { createJwtAuthenticator } from './jwt-auth.js';
+import { createKeyProvider } from './key-source.js';
+import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { createStaticAuthenticator, parseStaticTokens } from './static-tokens.js';
+
+/** Replaceable inputs of {@link createServerDeps}. */
+export interface ServerDepsOptions {
+  /** Where log lines go. Default stdout. */
+  readonly logDestination?: DestinationStream;
+  /** Reads the static tokens file. Default `fs.readFile` as UTF-8. */
+  readonly readFile?: (path: string) => Promise<string>;
+  /** `fetch` for the JWKS. Default the global one. */
+  readonly fetch?: typeof fetch;
+}
+
+/** The app's dependencies as `main.ts` builds them, plus what it needs to describe and release them. */
+export interface ServerDeps extends AppDeps {
+  readonly codecs: CodecRegistry;
+  /** Where keys come from, for the startup line (no secrets). */
+  readonly keySourceDescription: string;
+  /** Zeroes cached keys and stops timers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds every dependency of the app from the configuration: logger, metrics (with process metrics), the shared key
+ * provider wired to the metrics, one codec registry, and the authenticator (reading the static tokens file now, so
+ * a bad file stops the server at boot rather than at the first request).
+ */
+export async function createServerDeps(config: ServerConfig, options: ServerDepsOptions = {}): Promise<ServerDeps> {
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+  });
+  const metrics = createMetrics({ processMetrics: true });
+  const { provider, description } = createKeyProvider(config.keySource, {
+    observer: metrics.keyProviderObserver,
+    warn: (message) => logger.warn(message),
+  });
+  const codecs = new CodecRegistry({ keyProvider: provider });
+  let authenticator: Authenticator;
+  try {
+    authenticator = await createAuthenticator(config.auth, options);
+  } catch (err) {
+    await provider.close();
+    throw err;
+  }
+  return {
+    config,
+    provider,
+    codecs,
+    authenticator,
+    logger,
+    metrics,
+    keySourceDescription: description,
+    async close() {
+      codecs.close();
+      await provider.close();
+    },
+  };
+}
+
+async function createAuthenticator(auth: AuthConfig, options: ServerDepsOptions): Promise<Authenticator> {
+  if (auth.mode === 'none') return createNoAuthenticator();
+  if (auth.mode === 'jwt')
+    return createJwtAuthenticator(auth, options.fetch === undefined ? {} : { fetch: options.fetch });
+  const read = options.readFile ?? ((path: string) => fsReadFile(path, 'utf8'));
+  let text: string;
+  try {
+    text = await read(auth.tokensFile);
+  } catch (cause) {
+    throw new CodecError(ERROR_CODES.invalidConfig, `cannot read --auth-tokens-file ${auth.tokensFile}`, { cause });
+  }
+  return createStaticAuthenticator(parseStaticTokens(text, `--auth-tokens-file ${auth.tokensFile}`));
+}
