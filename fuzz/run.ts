@@ -66,6 +66,6 @@ console.log(
 
 const http = await runHttpFuzz({ cases: Number(values['http-cases']), seed });
 console.log(
-  `http: ${http.cases} requests, ${http.violations} violations (5xx, non-JSON errors, crashes), RSS ${http.rssBeforeMiB} MiB before, ${http.rssAfterMiB} MiB after`,
+  `http: ${http.cases} requests, ${http.violations} violations (5xx, non-JSON errors, crashes), RSS ${http.rssBeforeMiB} -> ${http.rssAfterMiB} MiB, heap ${http.heapBeforeMiB} -> ${http.heapAfterMiB} MiB`,
 );
 process.exitCode = violations + http.violations === 0 ? 0 : 1;
