@@ -7,6 +7,7 @@ import { OpenBaoServer } from '../test/support/openbao-server.js';
 import { measureCodecThroughput } from './codec-throughput.js';
 import type { BenchCase } from './measure.js';
 import { SampleStyleCodec } from './sample-codec.js';
+import { measureServerLoad, type LoadCase } from './server-load.js';
 import { countVaultRequests, type VaultRequestFigures } from './vault-requests.js';
 
 // `npm run bench [-- --json [file]] [-- --quick]`: codec throughput against raw AES-256-GCM and a sample-style codec,

@@ -25,8 +25,6 @@ type SizeBytes = NonNullable<temporal.api.common.v1.Payload.ExternalPayloadDetai
 // protojson accepts the JSON name and the proto field name of every field.
 const PAYLOAD_FIELDS = new Set(['metadata', 'data', 'externalPayloads', 'external_payloads']);
 const DETAIL_FIELDS = new Set(['sizeBytes', 'size_bytes']);
-const STANDARD_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const URL_SAFE_BASE64 = /^[A-Za-z0-9_-]*={0,2}$/;
 const INT64 = /^(0|[1-9][0-9]{0,18})$/;
 const EMPTY = new Uint8Array(0);
 
@@ -96,15 +94,26 @@ function toDetails(detail: unknown, at: string): { sizeBytes?: SizeBytes } {
 }
 
 /**
- * Strict base64, as protojson reads `bytes`: the standard or URL-safe alphabet, with or without padding. Node's own
- * decoder skips characters it does not know, so the alphabet and length are checked first.
+ * Strict base64, as protojson reads `bytes`: the standard or URL-safe alphabet (not both), with or without padding.
+ * Node's decoder skips characters it does not know and stops at a misplaced `=`, so instead of scanning the string
+ * with a regular expression (a tenth of the server's time on large batches), the decoded length is checked: any
+ * skipped or misplaced character makes it shorter than the length the string implies.
  */
 function decodeBase64(value: unknown, at: string): Uint8Array {
   if (typeof value !== 'string') throw badRequest(`${at} must be a base64 string`);
-  const alphabetOk = STANDARD_BASE64.test(value) || URL_SAFE_BASE64.test(value);
-  const lengthOk = value.endsWith('=') ? value.length % 4 === 0 : value.length % 4 !== 1;
-  if (!alphabetOk || !lengthOk) throw badRequest(`${at} is not valid base64`);
-  return Buffer.from(value, 'base64');
+  let end = value.length;
+  if (end > 0 && value.charCodeAt(end - 1) === 0x3d) {
+    if (value.length % 4 !== 0) throw badRequest(`${at} is not valid base64`);
+    end--;
+    if (end > 0 && value.charCodeAt(end - 1) === 0x3d) end--;
+  }
+  if (end % 4 === 1) throw badRequest(`${at} is not valid base64`);
+  const bytes = Buffer.from(value, 'base64');
+  const urlSafe = value.includes('-') || value.includes('_');
+  if (bytes.length !== Math.floor((end * 3) / 4) || (urlSafe && (value.includes('+') || value.includes('/')))) {
+    throw badRequest(`${at} is not valid base64`);
+  }
+  return bytes;
 }
 
 /** The JSON form of a payload the codec produced: standard padded base64, empty fields omitted as protojson does. */

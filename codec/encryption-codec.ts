@@ -120,17 +120,28 @@ export class EncryptionCodec implements PayloadCodec {
   async decodeSettled(payloads: Payload[], context?: SerializationContext): Promise<DecodeResult[]> {
     assertPayloadArray(payloads);
     const namespace = this.#resolveNamespace(context);
-    return Promise.all(
-      payloads.map(async (payload): Promise<DecodeResult> => {
-        try {
-          const decoded = await this.#decodeOne(namespace, payload);
-          if (decoded === payload) return { ok: true, payload: decoded };
-          return { ok: true, payload: decoded, header: readEncryptedHeader(payload) };
-        } catch (err) {
-          return { ok: false, error: toCodecError(err) };
+    const results = new Array<DecodeResult>(payloads.length);
+    let pending: Array<Promise<void>> | undefined;
+    for (let i = 0; i < payloads.length; i++) {
+      const payload = payloads[i];
+      try {
+        const decoded = this.#decodeOne(namespace, payload);
+        if (decoded instanceof Promise) {
+          (pending ??= []).push(
+            decoded.then(
+              (value) => void (results[i] = settled(value, payload)),
+              (err: unknown) => void (results[i] = { ok: false, error: toCodecError(err) }),
+            ),
+          );
+        } else {
+          results[i] = settled(decoded, payload);
         }
-      }),
-    );
+      } catch (err) {
+        results[i] = { ok: false, error: toCodecError(err) };
+      }
+    }
+    if (pending !== undefined) await Promise.all(pending);
+    return results;
   }
 
   /** Zeroes every derived key held by this codec. */
@@ -227,6 +238,12 @@ export class EncryptionCodec implements PayloadCodec {
     }
     return aad;
   }
+}
+
+/** A successful result, with the header of the input when it was encrypted (the audit log names key versions). */
+function settled(decoded: Payload, input: Payload | undefined): DecodeResult {
+  if (decoded === input || input === undefined) return { ok: true, payload: decoded };
+  return { ok: true, payload: decoded, header: readEncryptedHeader(input) };
 }
 
 function copyKey(key: DerivedKey): DerivedKey {

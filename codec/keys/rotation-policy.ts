@@ -60,9 +60,13 @@ export function parseDuration(text: string): number {
   const match = /^([1-9][0-9]{0,6})([smhdw])$/.exec(text.trim());
   const unit = match === null ? undefined : UNITS[match[2]!];
   if (match === null || unit === undefined) {
-    throw new CodecError(ERROR_CODES.invalidArgument, `Invalid duration ${JSON.stringify(text)}; use e.g. 12h, 30d, 2w`, {
-      context: { field: 'duration' },
-    });
+    throw new CodecError(
+      ERROR_CODES.invalidArgument,
+      `Invalid duration ${JSON.stringify(text)}; use e.g. 12h, 30d, 2w`,
+      {
+        context: { field: 'duration' },
+      },
+    );
   }
   return Number(match[1]) * unit;
 }

@@ -95,8 +95,9 @@ export class VaultClient {
     // An explicit token belongs to an auth flow, which handles rejection itself.
     let forbiddenRetried = options.token !== undefined;
     for (let attempt = 0; ; attempt++) {
+      // Outside the try: a failed login is already a typed error (and already retried by the auth method).
+      const token = options.token ?? (typeof this.#token === 'string' ? this.#token : await this.#token());
       try {
-        const token = options.token ?? (typeof this.#token === 'string' ? this.#token : await this.#token());
         const result: unknown = await this.#client.request({
           path,
           method,

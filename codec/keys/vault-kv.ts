@@ -183,10 +183,10 @@ export class VaultKvStore implements VersionedKeyStore {
       const inactive = parseInactive(metadata.custom_metadata);
       if (state === 'inactive') inactive.add(version);
       else inactive.delete(version);
-      const custom = {
-        ...(metadata.custom_metadata ?? {}),
-        [INACTIVE_VERSIONS_FIELD]: [...inactive].sort((a, b) => a - b).join(','),
-      };
+      const custom: Record<string, string> = { ...(metadata.custom_metadata ?? {}) };
+      // KV v2 refuses empty custom metadata values: drop the field once no version is inactive.
+      if (inactive.size > 0) custom[INACTIVE_VERSIONS_FIELD] = [...inactive].sort((a, b) => a - b).join(',');
+      else delete custom[INACTIVE_VERSIONS_FIELD];
       await this.#client.request('POST', this.#path('metadata', keyId), {
         custom_metadata: custom,
         max_versions: this.#maxVersions,

@@ -236,7 +236,11 @@ function classify(err: unknown, context: { keyId: string; version?: number }): u
   const message = err.message;
   const options = { cause: err, context };
   if (/disallowed by policy \(too old\)/.test(message)) {
-    return new CodecError(ERROR_CODES.keyVersionDestroyed, 'Key version was destroyed or is below the minimum', options);
+    return new CodecError(
+      ERROR_CODES.keyVersionDestroyed,
+      'Key version was destroyed or is below the minimum',
+      options,
+    );
   }
   if (/version is too new/.test(message)) {
     return new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', options);

@@ -55,7 +55,8 @@ export class DataKeyPool {
       try {
         await this.#flights.run(slot, () => this.#refill(slot));
       } catch (err) {
-        const stale = isCodecError(err) && err.retryable ? this.#reserve(slot, count, this.#staleLimit(), Infinity) : undefined;
+        const stale =
+          isCodecError(err) && err.retryable ? this.#reserve(slot, count, this.#staleLimit(), Infinity) : undefined;
         if (stale === undefined) throw err;
         this.#options.observer.staleServed?.('latest');
         return stale;

@@ -50,7 +50,8 @@ export class VaultTransitKeys {
       throw new CodecError(ERROR_CODES.invalidArgument, 'Key already exists', { context: { keyId } });
     }
     const body: Record<string, unknown> = { type: 'aes256-gcm96', derived: true };
-    if (options.autoRotatePeriodMs !== undefined) body.auto_rotate_period = rotatePeriodSeconds(options.autoRotatePeriodMs);
+    if (options.autoRotatePeriodMs !== undefined)
+      body.auto_rotate_period = rotatePeriodSeconds(options.autoRotatePeriodMs);
     // `exportable` and `allow_plaintext_backup` are left at their default (false); sending them would trip the
     // key-admin policy's denied_parameters, which exist so that nobody can ever turn them on.
     await this.#transit.call('POST', `keys/${name}`, body, keyId);
@@ -87,13 +88,20 @@ export class VaultTransitKeys {
   async listKeys(): Promise<string[]> {
     const response = await this.#transit.call<{ data?: { keys?: string[] } }>('GET', 'keys?list=true', undefined, '');
     const prefix = this.#transit.keyPrefix;
-    return (response?.data?.keys ?? []).filter((name) => name.startsWith(prefix)).map((name) => name.slice(prefix.length));
+    return (response?.data?.keys ?? [])
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => name.slice(prefix.length));
   }
 
   /** Sets Vault's automatic rotation period; 0 turns it off. */
   async setAutoRotatePeriod(keyId: string, periodMs: number): Promise<void> {
     const name = this.#transit.keyName(keyId);
-    await this.#transit.call('POST', `keys/${name}/config`, { auto_rotate_period: rotatePeriodSeconds(periodMs) }, keyId);
+    await this.#transit.call(
+      'POST',
+      `keys/${name}/config`,
+      { auto_rotate_period: rotatePeriodSeconds(periodMs) },
+      keyId,
+    );
   }
 
   /**
@@ -115,7 +123,9 @@ export class VaultTransitKeys {
     const refuse = (message: string) =>
       new CodecError(ERROR_CODES.invalidArgument, message, { context: { keyId, version, field: 'version' } });
     if (target !== 'active' && version === state.latestVersion) {
-      throw refuse(`Transit always encrypts with the newest version (${version}); rotate first, then ${verb(target)} it`);
+      throw refuse(
+        `Transit always encrypts with the newest version (${version}); rotate first, then ${verb(target)} it`,
+      );
     }
     const oldestUsable = Math.max(state.minDecryptionVersion, state.minAvailableVersion, 1);
     const oldestActive = Math.max(state.minEncryptionVersion, oldestUsable);
@@ -127,7 +137,9 @@ export class VaultTransitKeys {
       await this.#transit.call('POST', `keys/${name}/config`, { min_encryption_version: version + 1 }, keyId);
     } else if (target === 'active') {
       if (version !== oldestActive - 1) {
-        throw refuse(`Transit reactivates versions from the newest inactive one down: activate ${oldestActive - 1} first`);
+        throw refuse(
+          `Transit reactivates versions from the newest inactive one down: activate ${oldestActive - 1} first`,
+        );
       }
       await this.#transit.call('POST', `keys/${name}/config`, { min_encryption_version: version }, keyId);
     } else {
@@ -149,7 +161,8 @@ export class VaultTransitKeys {
 
   async #version(keyId: string, version: number): Promise<KeyVersionInfo> {
     const found = (await this.listVersions(keyId)).find((v) => v.version === version);
-    if (found === undefined) throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
+    if (found === undefined)
+      throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
     return found;
   }
 }

@@ -152,7 +152,11 @@ export class VaultTransitKeyProvider implements KeyProvider {
     } catch (err) {
       const stale = this.#unwrapped.peek(cacheKey);
       const retryable = isCodecError(err) && err.retryable;
-      if (stale !== undefined && retryable && this.#now() - stale.storedAt < this.#unwrapMaxAgeMs + this.#staleIfErrorMs) {
+      if (
+        stale !== undefined &&
+        retryable &&
+        this.#now() - stale.storedAt < this.#unwrapMaxAgeMs + this.#staleIfErrorMs
+      ) {
         this.#observer.staleServed?.('version');
         return { keyId, version: ref.version, wrappedKey, key: Buffer.from(stale.value) };
       }

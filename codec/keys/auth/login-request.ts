@@ -19,8 +19,13 @@ export async function postLogin(
     // Logins carry no token: an old, expired one must not be sent along.
     response = await transport.request<VaultAuthResponse>('POST', path, body, { token: '' });
   } catch (err) {
-    if (err instanceof CodecError && (err.code === ERROR_CODES.invalidConfig || err.code === ERROR_CODES.keySourceDenied)) {
-      throw new CodecError(ERROR_CODES.keySourceDenied, `Vault ${method} login refused: ${err.message}`, { cause: err });
+    if (
+      err instanceof CodecError &&
+      (err.code === ERROR_CODES.invalidConfig || err.code === ERROR_CODES.keySourceDenied)
+    ) {
+      throw new CodecError(ERROR_CODES.keySourceDenied, `Vault ${method} login refused: ${err.message}`, {
+        cause: err,
+      });
     }
     throw err;
   }

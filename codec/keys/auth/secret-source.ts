@@ -16,7 +16,11 @@ export const readTextFile: ReadTextFile = (path) => readFile(path, 'utf8');
  * @throws CodecError ERR_INVALID_CONFIG when the file cannot be read or the value is empty; the message names the
  * file, never the value.
  */
-export async function readSecret(source: SecretSource, what: string, read: ReadTextFile = readTextFile): Promise<string> {
+export async function readSecret(
+  source: SecretSource,
+  what: string,
+  read: ReadTextFile = readTextFile,
+): Promise<string> {
   let value: string;
   if ('value' in source) {
     value = source.value;

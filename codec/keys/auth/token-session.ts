@@ -170,9 +170,15 @@ export class TokenSession implements VaultAuth {
         { token: this.#token ?? '' },
       );
       const ttl = seconds(response?.auth?.lease_duration);
+      this.#observer.renewed?.(ttl);
+      if (ttl === 0) {
+        // Renewed to nothing: the max TTL is reached. (A zero TTL means "never expires" only from lookup-self.)
+        if (this.#login !== undefined) await this.#backgroundLogin();
+        else this.#observer.expiring?.(new Date());
+        return;
+      }
       // Vault caps the TTL at the token's max TTL: from then on only a new login helps.
       this.#schedule(ttl, response?.auth?.renewable === true, ttl < this.#increment);
-      this.#observer.renewed?.(ttl);
     } catch (err) {
       this.#observer.failed?.('renew', err);
       const remaining = (this.#expiresAt ?? 0) - Date.now();
