@@ -58,11 +58,10 @@ try {
     baseline: { name: 'sample-style', codec: await SampleStyleCodec.create() },
     log,
   });
+  const serverLoad: LoadCase[] = await measureServerLoad({ durationSec: values.quick ? 2 : 5, log });
   if (values.json !== undefined) {
-    writeFileSync(
-      values.json,
-      `${JSON.stringify({ machine, date: new Date().toISOString(), cases, vaultRequests: vaultFigures }, null, 2)}\n`,
-    );
+    const report = { machine, date: new Date().toISOString(), cases, serverLoad, vaultRequests: vaultFigures };
+    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${values.json}`);
   }
 } finally {
