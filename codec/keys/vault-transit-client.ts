@@ -1,6 +1,7 @@
 import { CodecError, ERROR_CODES } from '../errors.js';
 import { METADATA_KEYS, ROOT_KEY_BYTES } from '../types.js';
 import type { VaultClient } from './vault-client.js';
+import { classifyTransitError } from './vault-transit-errors.js';
 
 /** The part of {@link VaultClient} Transit needs; tests pass a fake. */
 export type VaultRequester = Pick<VaultClient, 'request'>;
@@ -86,8 +87,7 @@ export function wrappedKeyVersion(wrappedKey: string): number {
  * namespace it was made for (Vault and OpenBao both support `context`; `associated_data` on `datakey` is not in
  * every Vault release).
  *
- * Transit reports most refusals as HTTP 400 with an English message and no code; they are mapped to `CodecError`
- * codes here, in one place, by those messages (unchanged since Vault 0.x and kept by OpenBao).
+ * Transit's refusals are mapped to `CodecError` codes in one place, {@link classifyTransitError}.
  */
 export class VaultTransitClient {
   readonly #client: VaultRequester;
@@ -210,7 +210,7 @@ export class VaultTransitClient {
     try {
       return await this.#client.request<T>(method, path, body);
     } catch (err) {
-      throw classify(err, context);
+      throw classifyTransitError(err, context);
     }
   }
 }
@@ -228,35 +228,4 @@ function decodeKey(plaintext: unknown, keyId: string, version: number): Buffer {
     });
   }
   return key;
-}
-
-function classify(err: unknown, context: { keyId: string; version?: number }): unknown {
-  // Only "Vault rejected" (4xx other than 401/403/404) carries a Transit refusal; everything else is already right.
-  if (!(err instanceof CodecError) || err.code !== ERROR_CODES.invalidConfig) return err;
-  const message = err.message;
-  const options = { cause: err, context };
-  if (/disallowed by policy \(too old\)/.test(message)) {
-    return new CodecError(
-      ERROR_CODES.keyVersionDestroyed,
-      'Key version was destroyed or is below the minimum',
-      options,
-    );
-  }
-  if (/version is too new/.test(message)) {
-    return new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', options);
-  }
-  if (/encryption key not found|no existing key named|invalid key name|key not found/.test(message)) {
-    return new CodecError(ERROR_CODES.unknownKey, 'Unknown key', options);
-  }
-  if (/message authentication failed|invalid ciphertext/.test(message)) {
-    return new CodecError(ERROR_CODES.decryptionFailed, 'Decryption failed', options);
-  }
-  if (/key derivation|derived key/.test(message)) {
-    return new CodecError(
-      ERROR_CODES.invalidConfig,
-      'Transit key is not configured as this library creates it (derived aes256-gcm96); create it with the key-admin CLI',
-      options,
-    );
-  }
-  return err;
 }

@@ -22,7 +22,10 @@ export interface VaultTransitOptions extends VaultTransitLocation {
   readonly unwrappedKeyMaxAgeMs?: number;
   /** Unwrapped data keys kept at most (least recently used evicted and zeroed). Default 1,000. */
   readonly maxCachedDataKeys?: number;
-  /** When Vault fails, cached keys past their age are still served this much longer. Default 15 min. */
+  /**
+   * When Vault fails, cached keys past their age are still served this much longer (a data key never beyond its
+   * payload limit). Default 15 min.
+   */
   readonly staleIfErrorMs?: number;
   /** Maps a namespace to its key id. Default: the namespace itself. */
   readonly keyIdFor?: (namespace: string) => string;

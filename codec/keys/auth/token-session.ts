@@ -110,6 +110,11 @@ export class TokenSession implements VaultAuth {
       await this.#relogin();
       return;
     }
+    await this.#lookup(MIN_RETRY_MS * 4);
+  }
+
+  /** Learns a static token's TTL; retried with backoff while Vault is unreachable, so renewal is not lost. */
+  async #lookup(retryMs: number): Promise<void> {
     try {
       const response = await this.#transport.request<LookupResponse>('GET', '/auth/token/lookup-self', undefined, {
         token: this.#token ?? '',
@@ -120,6 +125,9 @@ export class TokenSession implements VaultAuth {
     } catch (err) {
       // The token may still work (e.g. a policy without lookup-self); requests will tell.
       this.#observer.failed?.('lookup', err);
+      if (isCodecError(err) && err.retryable) {
+        this.#later(retryMs, () => this.#lookup(Math.min(MAX_RETRY_MS, retryMs * 2)));
+      }
     }
   }
 

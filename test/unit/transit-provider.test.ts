@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CodecError,
+  EncryptionCodec,
+  ERROR_CODES,
+  METADATA_KEYS,
+  VaultTransitKeyProvider,
+  wrappedKeyVersion,
+  type VaultMethod,
+  type VaultRequester,
+  type VaultTransitOptions,
+} from '../../codec/index.js';
+
+/**
+ * Transit's datakey and decrypt endpoints in memory, answering like OpenBao does (including its 400 messages, which
+ * VaultClient turns into ERR_INVALID_CONFIG errors that quote them).
+ */
+class FakeTransit implements VaultRequester {
+  latest = 1;
+  minDecryption = 1;
+  failWith: CodecError | undefined;
+  /** When set, requests wait for it (to hold concurrent callers in flight). */
+  gate: Promise<void> | undefined;
+  readonly calls: string[] = [];
+  readonly #wrapped = new Map<string, { key: string; context: string }>();
+
+  async request<T>(method: VaultMethod, path: string, body?: object): Promise<T | undefined> {
+    this.calls.push(`${method} ${path}`);
+    await this.gate;
+    if (this.failWith !== undefined) throw this.failWith;
+    const input = (body ?? {}) as { context?: string; ciphertext?: string };
+    const rejected = (message: string) =>
+      new CodecError(ERROR_CODES.invalidConfig, `Vault rejected ${method} ${path} (HTTP 400): ${message}`);
+    if (path.includes('/datakey/plaintext/')) {
+      const key = randomBytes(32).toString('base64');
+      const ciphertext = `vault:v${this.latest}:${randomBytes(60).toString('base64')}`;
+      this.#wrapped.set(ciphertext, { key, context: input.context ?? '' });
+      return { data: { ciphertext, plaintext: key, key_version: this.latest } } as T;
+    }
+    if (path.includes('/decrypt/')) {
+      const entry = this.#wrapped.get(input.ciphertext ?? '');
+      if (wrappedKeyVersion(input.ciphertext ?? '') < this.minDecryption) {
+        throw rejected('ciphertext or signature version is disallowed by policy (too old)');
+      }
+      if (entry === undefined || entry.context !== input.context)
+        throw rejected('cipher: message authentication failed');
+      return { data: { plaintext: entry.key } } as T;
+    }
+    throw rejected('unsupported path');
+  }
+
+  count(kind: 'datakey' | 'decrypt'): number {
+    return this.calls.filter((c) => c.includes(kind === 'datakey' ? '/datakey/' : '/decrypt/')).length;
+  }
+}
+
+const providers: VaultTransitKeyProvider[] = [];
+afterEach(async () => {
+  await Promise.all(providers.splice(0).map((p) => p.close()));
+});
+
+function setup(options: Partial<VaultTransitOptions> = {}) {
+  const vault = new FakeTransit();
+  let now = 1_000_000;
+  const events: string[] = [];
+  const provider = new VaultTransitKeyProvider({
+    client: vault,
+    now: () => now,
+    observer: { staleServed: (kind) => events.push(`stale:${kind}`) },
+    ...options,
+  });
+  providers.push(provider);
+  return { vault, provider, events, advance: (ms: number) => (now += ms) };
+}
+const outage = () => new CodecError(ERROR_CODES.keySourceUnavailable, 'down');
+const json = (value: unknown) => ({
+  metadata: { encoding: new TextEncoder().encode('json/plain') },
+  data: new TextEncoder().encode(JSON.stringify(value)),
+});
+
+describe('VaultTransitKeyProvider', () => {
+  it('seals with a data key whose wrapped form and Transit version travel in the payload metadata', async () => {
+    const { vault, provider } = setup();
+    vault.latest = 3;
+    const codec = new EncryptionCodec({ namespace: 'orders', keyProvider: provider });
+    const [sealed] = await codec.encode([json('hello')]);
+    const text = (key: string) => new TextDecoder().decode(sealed!.metadata![key]);
+    expect(text(METADATA_KEYS.keyVersion)).toBe('3');
+    expect(text(METADATA_KEYS.wrappedKey)).toMatch(/^vault:v3:/);
+    const cold = new EncryptionCodec({ namespace: 'orders', keyProvider: setupWith(vault) });
+    expect(Buffer.from((await cold.decode([sealed!]))[0]!.data!).toString()).toBe('"hello"');
+  });
+
+  it('uses one data key for at most maxPayloadsPerDataKey payloads, counting whole batches', async () => {
+    const { vault, provider } = setup({ maxPayloadsPerDataKey: 10 });
+    const wrapped = new Set<string>();
+    for (const size of [4, 4, 2, 1, 10, 11]) wrapped.add((await provider.encryptionKey('ns', size)).wrappedKey!);
+    // 4+4+2 fill the first key; 1 starts a second, 10 does not fit with it, 11 is larger than any key allows.
+    expect(wrapped.size).toBe(4);
+    expect(vault.count('datakey')).toBe(4);
+  });
+
+  it('reserves payloads before handing out a key, so concurrent misses cannot overfill one data key', async () => {
+    const { vault, provider } = setup({ maxPayloadsPerDataKey: 100 });
+    let open!: () => void;
+    vault.gate = new Promise((resolve) => (open = resolve));
+    const pending = Array.from({ length: 1000 }, () => provider.encryptionKey('ns', 1));
+    open();
+    const keys = await Promise.all(pending);
+    const uses = new Map<string, number>();
+    for (const k of keys) uses.set(k.wrappedKey!, (uses.get(k.wrappedKey!) ?? 0) + 1);
+    expect(Math.max(...uses.values())).toBeLessThanOrEqual(100);
+    expect(vault.count('datakey')).toBe(10);
+  });
+
+  it('fetches a new data key once dataKeyMaxAgeMs has passed, so a rotation propagates', async () => {
+    const { vault, provider, advance } = setup({ dataKeyMaxAgeMs: 60_000 });
+    expect((await provider.encryptionKey('ns', 1)).version).toBe(1);
+    vault.latest = 2;
+    advance(59_999);
+    expect((await provider.encryptionKey('ns', 1)).version).toBe(1);
+    advance(1);
+    expect((await provider.encryptionKey('ns', 1)).version).toBe(2);
+  });
+
+  it('keeps separate data keys per namespace, bound by the derivation context', async () => {
+    const { vault, provider } = setup();
+    const a = await provider.encryptionKey('ns-a', 1);
+    const b = await provider.encryptionKey('ns-b', 1);
+    expect(a.wrappedKey).not.toBe(b.wrappedKey);
+    expect(vault.count('datakey')).toBe(2);
+    // The wrapped key of ns-a does not unwrap in ns-b's context, even with a matching key id.
+    const other = setupWith(vault, { keyIdFor: () => 'shared' });
+    await expect(
+      other.decryptionKey('ns-b', { keyId: 'shared', version: 1, wrappedKey: a.wrappedKey! }),
+    ).rejects.toMatchObject({
+      code: ERROR_CODES.decryptionFailed,
+    });
+  });
+
+  it('caches unwrapped keys by wrapped bytes and shares one decrypt among concurrent misses', async () => {
+    const { vault } = setup();
+    const { wrappedKey } = await setupWith(vault).encryptionKey('ns', 1);
+    const reader = setupWith(vault);
+    const ref = { keyId: 'ns', version: 1, wrappedKey: wrappedKey! };
+    const keys = await Promise.all(Array.from({ length: 50 }, () => reader.decryptionKey('ns', ref)));
+    await reader.decryptionKey('ns', ref);
+    expect(new Set(keys.map((k) => k.key.toString('hex'))).size).toBe(1);
+    expect(vault.count('decrypt')).toBe(1);
+  });
+
+  it('bounds the unwrapped-key cache (least recently used evicted) and its age', async () => {
+    const { vault, provider, advance } = setup({ maxCachedDataKeys: 2, unwrappedKeyMaxAgeMs: 1000 });
+    const sealer = setupWith(vault, { maxPayloadsPerDataKey: 1 });
+    const refs = [];
+    for (let i = 0; i < 3; i++)
+      refs.push({ keyId: 'ns', version: 1, wrappedKey: (await sealer.encryptionKey('ns', 1)).wrappedKey! });
+    for (const ref of refs) await provider.decryptionKey('ns', ref);
+    expect(vault.count('decrypt')).toBe(3);
+    await provider.decryptionKey('ns', refs[2]!);
+    expect(vault.count('decrypt')).toBe(3);
+    await provider.decryptionKey('ns', refs[0]!);
+    expect(vault.count('decrypt')).toBe(4);
+    advance(1000);
+    await provider.decryptionKey('ns', refs[0]!);
+    expect(vault.count('decrypt')).toBe(5);
+  });
+
+  it('serves cached keys for staleIfErrorMs when Vault is down, then fails with the retryable error', async () => {
+    const { vault, provider, advance, events } = setup({
+      dataKeyMaxAgeMs: 1000,
+      unwrappedKeyMaxAgeMs: 1000,
+      staleIfErrorMs: 10_000,
+    });
+    const sealed = await provider.encryptionKey('ns', 1);
+    const ref = { keyId: 'ns', version: 1, wrappedKey: sealed.wrappedKey! };
+    vault.failWith = outage();
+    advance(5000);
+    expect((await provider.encryptionKey('ns', 1)).wrappedKey).toBe(sealed.wrappedKey);
+    expect((await provider.decryptionKey('ns', ref)).key).toEqual(sealed.key);
+    expect(events).toEqual(['stale:latest', 'stale:version']);
+    advance(10_000);
+    await expect(provider.encryptionKey('ns', 1)).rejects.toMatchObject({
+      code: ERROR_CODES.keySourceUnavailable,
+      retryable: true,
+    });
+    await expect(provider.decryptionKey('ns', ref)).rejects.toMatchObject({ code: ERROR_CODES.keySourceUnavailable });
+  });
+
+  it('reports versions below min_decryption_version as ERR_KEY_VERSION_DESTROYED and forgets them at once', async () => {
+    const { vault, provider, advance } = setup({ unwrappedKeyMaxAgeMs: 1000 });
+    const ref = { keyId: 'ns', version: 1, wrappedKey: (await setupWith(vault).encryptionKey('ns', 1)).wrappedKey! };
+    await provider.decryptionKey('ns', ref);
+    vault.latest = 2;
+    vault.minDecryption = 2;
+    advance(1000);
+    await expect(provider.decryptionKey('ns', ref)).rejects.toMatchObject({ code: ERROR_CODES.keyVersionDestroyed });
+    // Not served stale during a later outage: the entry was dropped when Vault said the version is gone.
+    vault.failWith = outage();
+    await expect(provider.decryptionKey('ns', ref)).rejects.toMatchObject({ code: ERROR_CODES.keySourceUnavailable });
+  });
+
+  it('checks the wrapped key before any request: present, well formed, and of the version the metadata names', async () => {
+    const { vault, provider } = setup();
+    const { wrappedKey } = await provider.encryptionKey('ns', 1);
+    const before = vault.calls.length;
+    const cases = [
+      { keyId: 'ns', version: 1 },
+      { keyId: 'ns', version: 1, wrappedKey: 'not-a-transit-ciphertext' },
+      { keyId: 'ns', version: 2, wrappedKey: wrappedKey! },
+    ];
+    for (const ref of cases) {
+      await expect(provider.decryptionKey('ns', ref)).rejects.toMatchObject({ code: ERROR_CODES.malformedMetadata });
+    }
+    await expect(
+      provider.decryptionKey('ns', { keyId: 'other', version: 1, wrappedKey: wrappedKey! }),
+    ).rejects.toMatchObject({
+      code: ERROR_CODES.namespaceMismatch,
+    });
+    expect(vault.calls.length).toBe(before);
+  });
+
+  it('refuses key ids that cannot name a Transit key, and invalid limits', async () => {
+    const { provider } = setup({ keyIdFor: (ns) => `${ns}-` });
+    await expect(provider.encryptionKey('ns', 1)).rejects.toMatchObject({ code: ERROR_CODES.invalidArgument });
+    expect(() => setupWith(new FakeTransit(), { maxPayloadsPerDataKey: 0 })).toThrow(
+      expect.objectContaining({ code: ERROR_CODES.invalidConfig }),
+    );
+    expect(() => setupWith(new FakeTransit(), { keyPrefix: 'bad/prefix' })).toThrow(
+      expect.objectContaining({ code: ERROR_CODES.invalidConfig }),
+    );
+  });
+
+  it('hands out copies: zeroing one does not damage the cached keys', async () => {
+    const { provider } = setup();
+    const first = await provider.encryptionKey('ns', 1);
+    const hex = first.key.toString('hex');
+    first.key.fill(0);
+    expect((await provider.encryptionKey('ns', 1)).key.toString('hex')).toBe(hex);
+    const ref = { keyId: 'ns', version: 1, wrappedKey: first.wrappedKey! };
+    (await provider.decryptionKey('ns', ref)).key.fill(0);
+    expect((await provider.decryptionKey('ns', ref)).key.toString('hex')).toBe(hex);
+  });
+});
+
+function setupWith(vault: FakeTransit, options: Partial<VaultTransitOptions> = {}): VaultTransitKeyProvider {
+  const provider = new VaultTransitKeyProvider({ client: vault, ...options });
+  providers.push(provider);
+  return provider;
+}
