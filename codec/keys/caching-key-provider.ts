@@ -2,7 +2,7 @@ import { CodecError, ERROR_CODES, isCodecError } from '../errors.js';
 import { LruCache } from '../cache/lru-cache.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import type { KeyReference } from '../types.js';
-import type { KeyMaterial, KeyProvider, KeyProviderObserver } from './key-provider.js';
+import { timedSourceRequest, type KeyMaterial, type KeyProvider, type KeyProviderObserver } from './key-provider.js';
 import type { LatestKey, VersionedKeyStore } from './versioned-key-store.js';
 import { defaultKeyIdFor } from './key-id.js';
 
@@ -181,16 +181,8 @@ export class CachingKeyProvider implements KeyProvider {
     return result;
   }
 
-  async #timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      const result = await fn();
-      this.#observer.sourceRequest?.(operation, performance.now() - started, true);
-      return result;
-    } catch (err) {
-      this.#observer.sourceRequest?.(operation, performance.now() - started, false);
-      throw err;
-    }
+  #timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return timedSourceRequest(this.#observer, operation, fn);
   }
 
   #age(storedAt: number): number {

@@ -54,3 +54,20 @@ export interface KeyProviderObserver {
   staleServed?(kind: 'latest' | 'version'): void;
   sourceRequest?(operation: string, durationMs: number, ok: boolean): void;
 }
+
+/** Runs one key-source request and reports its duration and outcome to `observer.sourceRequest`. */
+export async function timedSourceRequest<T>(
+  observer: KeyProviderObserver,
+  operation: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = await fn();
+    observer.sourceRequest?.(operation, performance.now() - started, true);
+    return result;
+  } catch (err) {
+    observer.sourceRequest?.(operation, performance.now() - started, false);
+    throw err;
+  }
+}

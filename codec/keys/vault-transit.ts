@@ -2,7 +2,7 @@ import { CodecError, ERROR_CODES, isCodecError } from '../errors.js';
 import { LruCache } from '../cache/lru-cache.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import { METADATA_KEYS, type KeyReference } from '../types.js';
-import type { KeyMaterial, KeyProvider, KeyProviderObserver } from './key-provider.js';
+import { timedSourceRequest, type KeyMaterial, type KeyProvider, type KeyProviderObserver } from './key-provider.js';
 import { defaultKeyIdFor } from './key-id.js';
 import { DataKeyPool } from './vault-transit-data-keys.js';
 import {
@@ -199,16 +199,8 @@ export class VaultTransitKeyProvider implements KeyProvider {
     return key;
   }
 
-  async #timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      const result = await fn();
-      this.#observer.sourceRequest?.(operation, performance.now() - started, true);
-      return result;
-    } catch (err) {
-      this.#observer.sourceRequest?.(operation, performance.now() - started, false);
-      throw err;
-    }
+  #timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return timedSourceRequest(this.#observer, operation, fn);
   }
 
   #sweep(): void {
