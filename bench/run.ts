@@ -1,7 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CachingKeyProvider, EncryptionCodec, MemoryKeyStore, VaultClient, VaultKvStore } from '../codec/index.js';
+import {
+  CachingKeyProvider,
+  EncryptionCodec,
+  MemoryKeyStore,
+  VaultClient,
+  VaultKvStore,
+  VaultTransitKeyProvider,
+  VaultTransitKeys,
+} from '../codec/index.js';
 import { startCountingProxy } from '../test/support/counting-proxy.js';
 import { OpenBaoServer } from '../test/support/openbao-server.js';
 import { measureCodecThroughput } from './codec-throughput.js';
@@ -29,19 +37,29 @@ const closers: Array<() => Promise<unknown>> = [() => bao.stop()];
 try {
   const proxy = await startCountingProxy(bao.addr);
   closers.push(() => proxy.close());
-  const kvStore = new VaultKvStore({ client: new VaultClient({ endpoint: proxy.url, token: bao.token }) });
+  const vaultClient = new VaultClient({ endpoint: proxy.url, token: bao.token });
+  const kvStore = new VaultKvStore({ client: vaultClient });
   await kvStore.createKey('bench');
   const kvProvider = new CachingKeyProvider(kvStore);
   const memoryStore = new MemoryKeyStore();
   memoryStore.rotate('bench');
   const memoryProvider = new CachingKeyProvider(memoryStore);
+  await bao.enableSecretsEngine('transit', 'transit');
+  await new VaultTransitKeys({ client: vaultClient }).createKey('bench');
+  const transitProvider = new VaultTransitKeyProvider({ client: vaultClient });
   closers.push(
     () => kvProvider.close(),
     () => memoryProvider.close(),
+    () => transitProvider.close(),
   );
 
   const vaultFigures: VaultRequestFigures[] = [
     await countVaultRequests('vault-kv', new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider }), proxy),
+    await countVaultRequests(
+      'vault-transit',
+      new EncryptionCodec({ namespace: 'bench', keyProvider: transitProvider }),
+      proxy,
+    ),
   ];
   for (const f of vaultFigures)
     log(`vault requests per 1,000 payloads (${f.mode}): cold ${f.coldPer1000}, warm ${f.warmPer1000}`);
@@ -53,6 +71,10 @@ try {
     timeMs: values.quick ? 100 : 300,
     codecs: [
       { name: 'codec[vault-kv]', codec: new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider }) },
+      {
+        name: 'codec[vault-transit]',
+        codec: new EncryptionCodec({ namespace: 'bench', keyProvider: transitProvider }),
+      },
       { name: 'codec[memory]', codec: new EncryptionCodec({ namespace: 'bench', keyProvider: memoryProvider }) },
     ],
     baseline: { name: 'sample-style', codec: await SampleStyleCodec.create() },

@@ -64,6 +64,20 @@ export class DataKeyPool {
     }
   }
 
+  /**
+   * Reserves `count` uses of the current data key without copying it, when one is fresh and has room; returns its
+   * version and wrapped form (the codec already holds the key derived from it), else undefined and reserves nothing.
+   */
+  reserveReference(slot: string, count: number): { version: number; wrappedKey: string } | undefined {
+    const current = this.#slots.get(slot);
+    if (current === undefined) return undefined;
+    if (this.#options.now() - current.fetchedAt >= this.#options.maxAgeMs) return undefined;
+    if (current.uses > 0 && current.uses + count > this.#options.maxUses) return undefined;
+    current.uses += count;
+    this.#options.observer.cacheHit?.('latest');
+    return { version: current.dataKey.version, wrappedKey: current.dataKey.wrappedKey };
+  }
+
   /** Zeroes and drops keys too old even for the stale window. */
   sweep(): void {
     const now = this.#options.now();

@@ -70,6 +70,8 @@ export class VaultTransitKeyProvider implements KeyProvider {
   readonly #unwrapMaxAgeMs: number;
   readonly #staleIfErrorMs: number;
   readonly #dataKeys: DataKeyPool;
+  /** Namespaces already validated and mapped by encryptionKey, for the synchronous fast path. */
+  readonly #knownKeyIds = new Map<string, string>();
   readonly #unwrapped: LruCache<string, Buffer>;
   readonly #flights = new SingleFlight<string, Buffer>();
   readonly #sweeper: NodeJS.Timeout;
@@ -110,12 +112,22 @@ export class VaultTransitKeyProvider implements KeyProvider {
     return this.#keyIdFor(namespace);
   }
 
+  currentEncryptionRef(namespace: string, payloadCount: number): KeyReference | undefined {
+    const keyId = this.#knownKeyIds.get(namespace);
+    if (keyId === undefined) return undefined;
+    const count = Number.isInteger(payloadCount) && payloadCount > 0 ? payloadCount : 1;
+    const reserved = this.#dataKeys.reserveReference(slotName(keyId, namespace), count);
+    return reserved === undefined ? undefined : { keyId, ...reserved };
+  }
+
   async encryptionKey(namespace: string, payloadCount: number): Promise<KeyMaterial> {
     const keyId = this.#keyIdFor(namespace);
     // Precondition: the key id can name a Transit key (checked before any request).
     this.#transit.keyName(keyId);
     const count = Number.isInteger(payloadCount) && payloadCount > 0 ? payloadCount : 1;
     const dataKey = await this.#dataKeys.take(slotName(keyId, namespace), count);
+    if (this.#knownKeyIds.size >= 1024) this.#knownKeyIds.clear();
+    this.#knownKeyIds.set(namespace, keyId);
     return { keyId, version: dataKey.version, key: dataKey.key, wrappedKey: dataKey.wrappedKey };
   }
 
