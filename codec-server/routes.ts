@@ -118,7 +118,7 @@ async function decode(deps: CodecRoutesDeps, req: Request, res: Response): Promi
     res.set('X-Codec-Decode-Errors', JSON.stringify(failures.slice(0, MAX_REPORTED_FAILURES)));
     res.set('X-Codec-Decode-Error-Count', String(failures.length));
   }
-  res.status(200).json({ payloads: out });
+  sendPayloads(res, out);
 }
 
 async function encode(deps: CodecRoutesDeps, req: Request, res: Response): Promise<void> {
@@ -142,7 +142,7 @@ async function encode(deps: CodecRoutesDeps, req: Request, res: Response): Promi
     versions.add(keyVersionOf(payload));
   });
   context.keyVersions = [...versions].sort();
-  res.status(200).json({ payloads: out });
+  sendPayloads(res, out);
 }
 
 /** The codec's terse "Unknown key" becomes an instruction: the server never creates Vault keys itself. */
@@ -157,4 +157,16 @@ function explainEncodeError(err: unknown, namespace: string): unknown {
 function keyVersionOf(payload: Payload): string {
   const text = (key: string) => Buffer.from(payload.metadata?.[key] ?? new Uint8Array(0)).toString('utf8');
   return `${text(METADATA_KEYS.keyId)}:${text(METADATA_KEYS.keyVersion)}`;
+}
+
+/**
+ * Writes `{"payloads":[...]}` straight to the socket. Express's `res.json` would stringify, then copy the string into
+ * a Buffer before writing it; on a 100-payload batch that copy is a measurable share of the request.
+ */
+function sendPayloads(res: Response, payloads: readonly JsonObject[]): void {
+  const body = JSON.stringify({ payloads });
+  res.status(200);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
