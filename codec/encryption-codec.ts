@@ -144,6 +144,20 @@ export class EncryptionCodec implements PayloadCodec {
     return results;
   }
 
+  /**
+   * Fetches the namespace's newest key now and derives its sealing key, so that the worker starts only if its key
+   * source answers, and a later key-source outage finds the key in memory (a worker must be able to encrypt the
+   * failure of a task it could not run).
+   *
+   * @throws CodecError from the key provider, e.g. ERR_KEY_SOURCE_UNAVAILABLE or ERR_UNKNOWN_KEY.
+   */
+  async warmUp(context?: SerializationContext): Promise<void> {
+    const namespace = this.#resolveNamespace(context);
+    const material = await this.#provider.encryptionKey(namespace, 1);
+    const session = this.#sessions.install(namespace, material, 0);
+    this.#decryptKeys.set(session.ref, copyKey(session.key));
+  }
+
   /** Zeroes every derived key held by this codec. */
   close(): void {
     this.#sessions.clear();

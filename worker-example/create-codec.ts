@@ -49,10 +49,7 @@ export function createCodec(config: Pick<ExampleConfig, 'namespace' | 'keySource
   return {
     codec,
     provider,
-    warmUp: async () => {
-      const material = await provider.encryptionKey(config.namespace, 1);
-      material.key.fill(0);
-    },
+    warmUp: () => codec.warmUp(),
     close: async () => {
       codec.close();
       await provider.close();

@@ -16,6 +16,13 @@ export interface CachingOptions {
   readonly maxCachedVersions?: number;
   /** When the store fails, cached keys past their age are still served this much longer. Default 15 min. */
   readonly staleIfErrorMs?: number;
+  /**
+   * When the store fails, the last known newest version keeps encrypting this much longer. Longer than
+   * `staleIfErrorMs` by default (4 h) because it is safe (decoders fetch the exact version a payload names) and
+   * because a worker that cannot encrypt cannot even report a failed task. Shorten it where a deactivation must
+   * take effect during an outage.
+   */
+  readonly encryptStaleIfErrorMs?: number;
   /** Maps a namespace to its key id. Default: the namespace itself. */
   readonly keyIdFor?: (namespace: string) => string;
   readonly observer?: KeyProviderObserver;
@@ -23,7 +30,13 @@ export interface CachingOptions {
   readonly now?: () => number;
 }
 
-const DEFAULTS = { latestTtlMs: 60_000, versionMaxAgeMs: 300_000, maxCachedVersions: 1000, staleIfErrorMs: 900_000 };
+const DEFAULTS = {
+  latestTtlMs: 60_000,
+  versionMaxAgeMs: 300_000,
+  maxCachedVersions: 1000,
+  staleIfErrorMs: 900_000,
+  encryptStaleIfErrorMs: 4 * 3_600_000,
+};
 
 function checkDuration(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) {
@@ -42,6 +55,7 @@ export class CachingKeyProvider implements KeyProvider {
   readonly #latestTtlMs: number;
   readonly #versionMaxAgeMs: number;
   readonly #staleIfErrorMs: number;
+  readonly #encryptStaleIfErrorMs: number;
   readonly #now: () => number;
   readonly #observer: KeyProviderObserver;
   readonly #keyIdFor: (namespace: string) => string;
@@ -58,6 +72,11 @@ export class CachingKeyProvider implements KeyProvider {
     this.#latestTtlMs = checkDuration('latestTtlMs', options.latestTtlMs ?? DEFAULTS.latestTtlMs);
     this.#versionMaxAgeMs = checkDuration('versionMaxAgeMs', options.versionMaxAgeMs ?? DEFAULTS.versionMaxAgeMs);
     this.#staleIfErrorMs = checkDuration('staleIfErrorMs', options.staleIfErrorMs ?? DEFAULTS.staleIfErrorMs);
+    this.#encryptStaleIfErrorMs = checkDuration(
+      'encryptStaleIfErrorMs',
+      // An explicit staleIfErrorMs (e.g. 0 to turn stale serving off) applies to both unless this is given too.
+      options.encryptStaleIfErrorMs ?? options.staleIfErrorMs ?? DEFAULTS.encryptStaleIfErrorMs,
+    );
     this.#now = options.now ?? Date.now;
     this.#observer = options.observer ?? {};
     this.#keyIdFor = options.keyIdFor ?? defaultKeyIdFor;
@@ -101,7 +120,7 @@ export class CachingKeyProvider implements KeyProvider {
       if (
         stale !== undefined &&
         isRetryable(err) &&
-        this.#age(stale.storedAt) < this.#latestTtlMs + this.#staleIfErrorMs
+        this.#age(stale.storedAt) < this.#latestTtlMs + this.#encryptStaleIfErrorMs
       ) {
         this.#observer.staleServed?.('latest');
         return { keyId, version: stale.value.version, key: Buffer.from(stale.value.key) };
@@ -190,7 +209,7 @@ export class CachingKeyProvider implements KeyProvider {
   }
 
   #sweep(): void {
-    this.#latest.sweep(this.#latestTtlMs + this.#staleIfErrorMs);
+    this.#latest.sweep(this.#latestTtlMs + this.#encryptStaleIfErrorMs);
     this.#versions.sweep(this.#versionMaxAgeMs + this.#staleIfErrorMs);
   }
 }

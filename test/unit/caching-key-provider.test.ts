@@ -66,6 +66,20 @@ describe('CachingKeyProvider', () => {
     });
   });
 
+  it('keeps encrypting with the last known newest version for encryptStaleIfErrorMs (default 4 h) during an outage', async () => {
+    const { store, provider, advance } = setup({ latestTtlMs: 1000, versionMaxAgeMs: 1000 });
+    await provider.encryptionKey('ns', 1);
+    store.failWith = outage();
+    advance(3 * 3_600_000);
+    expect((await provider.encryptionKey('ns', 1)).version).toBe(1);
+    // Decryption keys follow the shorter staleIfErrorMs (15 min by default).
+    await expect(provider.decryptionKey('ns', { keyId: 'ns', version: 1 })).rejects.toMatchObject({
+      code: ERROR_CODES.keySourceUnavailable,
+    });
+    advance(3_600_000 + 2000);
+    await expect(provider.encryptionKey('ns', 1)).rejects.toMatchObject({ code: ERROR_CODES.keySourceUnavailable });
+  });
+
   it('does not serve stale keys on non-retryable errors, and forgets a version the store says is destroyed', async () => {
     const { store, provider, advance } = setup({ versionMaxAgeMs: 1000 });
     await provider.decryptionKey('ns', { keyId: 'ns', version: 1 });

@@ -259,6 +259,15 @@ describe('EncryptionCodec', () => {
     expect(() => new EncryptionCodec({ namespace: 'a/b', keyProvider: setup().provider })).toThrow(CodecError);
   });
 
+  it('warmUp fetches the key once so that a later outage still encodes and decodes', async () => {
+    const { codec, store } = setup();
+    await codec.warmUp();
+    expect(store.reads).toBe(1);
+    store.failWith = new CodecError(ERROR_CODES.keySourceUnavailable, 'down');
+    const [encoded] = await codec.encode([jsonPayload('after warm-up')]);
+    expect(JSON.parse(text((await codec.decode([encoded!]))[0]!.data))).toBe('after warm-up');
+  });
+
   it('returns an empty array for an empty batch without asking for a key', async () => {
     const { codec, store } = setup();
     expect(await codec.encode([])).toEqual([]);
