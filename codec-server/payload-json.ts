@@ -64,7 +64,7 @@ function toPayload(json: Record<string, unknown>, at: string): Payload {
   const metadata: Record<string, Uint8Array> = {};
   if (json.metadata !== undefined && json.metadata !== null) {
     for (const [key, value] of Object.entries(assertObject(json.metadata, `${at}.metadata`))) {
-      metadata[key] = decodeBase64(value, `${at}.metadata[${JSON.stringify(key)}]`);
+      metadata[key] = decodeMetadataValue(value, `${at}.metadata[${JSON.stringify(key)}]`);
     }
   }
   const data = json.data === undefined || json.data === null ? EMPTY : decodeBase64(json.data, `${at}.data`);
@@ -91,6 +91,24 @@ function toDetails(detail: unknown, at: string): { sizeBytes?: SizeBytes } {
   }
   // protobufjs writes int64 fields from plain numbers; sizes below 2^53 bytes are exact.
   return { sizeBytes: Number(digits) as unknown as SizeBytes };
+}
+
+// Metadata values repeat across payloads (every encrypted payload of a batch names the same encoding, format, key
+// id and version): short ones are decoded once. The arrays are shared, so nothing may write to them; the codec only
+// reads metadata. Bounded, since values come from callers.
+const MAX_MEMO_LENGTH = 128;
+const metadataMemo = new Map<string, Uint8Array>();
+
+function decodeMetadataValue(value: unknown, at: string): Uint8Array {
+  if (typeof value === 'string' && value.length <= MAX_MEMO_LENGTH) {
+    const known = metadataMemo.get(value);
+    if (known !== undefined) return known;
+    const bytes = decodeBase64(value, at);
+    if (metadataMemo.size >= 1024) metadataMemo.clear();
+    metadataMemo.set(value, bytes);
+    return bytes;
+  }
+  return decodeBase64(value, at);
 }
 
 /**

@@ -8,7 +8,7 @@ import { assertPayload, assertPayloadArray, toCodecError } from './payload-check
 import { deserializePayload, serializePayload } from './payload-proto.js';
 import { SealingSessions, type SealingSession } from './sealing-sessions.js';
 import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, V1_LAYOUT } from './types.js';
-import { HeaderReader, isEncrypted, readEncryptedHeader, type EncryptedHeader } from './wire-format.js';
+import { HeaderReader, isEncrypted, type EncryptedHeader } from './wire-format.js';
 
 /** Options of {@link EncryptionCodec}. */
 export interface EncryptionCodecOptions {
@@ -49,6 +49,7 @@ export class EncryptionCodec implements PayloadCodec {
   readonly #headers = new HeaderReader();
   readonly #aads = new Map<string, Buffer>();
   readonly #keyIds = new Map<string, string>();
+  #lastAad: { namespace: string; keyId: string; version: number; aad: Buffer } | undefined;
   readonly #nonces = new NoncePool();
 
   constructor(options: EncryptionCodecOptions) {
@@ -129,12 +130,12 @@ export class EncryptionCodec implements PayloadCodec {
         if (decoded instanceof Promise) {
           (pending ??= []).push(
             decoded.then(
-              (value) => void (results[i] = settled(value, payload)),
+              (value) => void (results[i] = this.#settled(value, payload)),
               (err: unknown) => void (results[i] = { ok: false, error: toCodecError(err) }),
             ),
           );
         } else {
-          results[i] = settled(decoded, payload);
+          results[i] = this.#settled(decoded, payload);
         }
       } catch (err) {
         results[i] = { ok: false, error: toCodecError(err) };
@@ -225,6 +226,12 @@ export class EncryptionCodec implements PayloadCodec {
     return deserializePayload(plaintext);
   }
 
+  /** A successful result, with the header of the input when it was encrypted (the audit log names key versions). */
+  #settled(decoded: Payload, input: Payload | undefined): DecodeResult {
+    if (decoded === input || input === undefined) return { ok: true, payload: decoded };
+    return { ok: true, payload: decoded, header: this.#headers.read(input) };
+  }
+
   #resolveNamespace(context: SerializationContext | undefined): string {
     const namespace = context?.namespace ?? this.#namespace;
     if (namespace !== this.#namespace) assertNamespace(namespace);
@@ -242,6 +249,16 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   #aad(namespace: string, keyId: string, version: number): Buffer {
+    const last = this.#lastAad;
+    if (last !== undefined && last.namespace === namespace && last.keyId === keyId && last.version === version) {
+      return last.aad;
+    }
+    const aad = this.#aadFromMap(namespace, keyId, version);
+    this.#lastAad = { namespace, keyId, version, aad };
+    return aad;
+  }
+
+  #aadFromMap(namespace: string, keyId: string, version: number): Buffer {
     const cacheKey = `${namespace}\u0000${keyId}\u0000${version}`;
     let aad = this.#aads.get(cacheKey);
     if (aad === undefined) {
@@ -252,12 +269,6 @@ export class EncryptionCodec implements PayloadCodec {
     }
     return aad;
   }
-}
-
-/** A successful result, with the header of the input when it was encrypted (the audit log names key versions). */
-function settled(decoded: Payload, input: Payload | undefined): DecodeResult {
-  if (decoded === input || input === undefined) return { ok: true, payload: decoded };
-  return { ok: true, payload: decoded, header: readEncryptedHeader(input) };
 }
 
 function copyKey(key: DerivedKey): DerivedKey {
