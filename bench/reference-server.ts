@@ -24,6 +24,11 @@ const toJson = (p: Payload): JsonPayload => ({
 
 const codec = await SampleStyleCodec.create();
 const app = express();
+// The sample's `cors({ allowedHeaders: [...] })`: for a simple POST it only adds the allow-origin header.
+app.use((_req, res, next) => {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  next();
+});
 app.use(express.json({ limit: '10mb' }));
 for (const route of ['encode', 'decode'] as const) {
   app.post(`/${route}`, (req, res, next) => {

@@ -80,7 +80,12 @@ try {
     baseline: { name: 'sample-style', codec: await SampleStyleCodec.create() },
     log,
   });
-  const serverLoad: LoadCase[] = await measureServerLoad({ durationSec: values.quick ? 2 : 5, log });
+  await new VaultKvStore({ client: new VaultClient({ endpoint: bao.addr, token: bao.token }) }).createKey('default');
+  const serverLoad: LoadCase[] = await measureServerLoad({
+    durationSec: values.quick ? 2 : 5,
+    log,
+    vault: { addr: bao.addr, token: bao.token },
+  });
   if (values.json !== undefined) {
     const report = { machine, date: new Date().toISOString(), cases, serverLoad, vaultRequests: vaultFigures };
     writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

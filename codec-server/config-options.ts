@@ -190,6 +190,14 @@ export const OPTIONS = {
     type: 'string',
     description: 'Encode/decode deadline; past it the answer is 503 (default 15000)',
   },
+  workers: {
+    flag: 'workers',
+    env: 'CODEC_WORKERS',
+    type: 'string',
+    description:
+      'Server processes sharing the port: a number, or auto for one per CPU (default 1). Vault key sources only; ' +
+      'each process keeps its own key cache, and /metrics answers for the process that serves the scrape',
+  },
   shutdownGraceMs: {
     flag: 'shutdown-grace-ms',
     env: 'CODEC_SHUTDOWN_GRACE_MS',

@@ -90,6 +90,8 @@ export interface ServerConfig {
     readonly maxPayloads: number;
     readonly requestTimeoutMs: number;
   };
+  /** Server processes sharing the port (node:cluster); 1 serves from this process. */
+  readonly workers: number;
   readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
 }

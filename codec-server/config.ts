@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { CodecError, ERROR_CODES, assertNamespace } from '../codec/index.js';
@@ -35,6 +36,9 @@ const schema = z
     bodyLimit: size.default(4 * 1024 * 1024),
     maxPayloads: integer(1, 1_000_000).default(1000),
     requestTimeoutMs: integer(100, 3_600_000).default(15_000),
+    workers: z
+      .union([z.literal('auto'), z.string().regex(/^[1-9][0-9]?$/, 'must be a number from 1 to 99, or auto')])
+      .default('1'),
     shutdownGraceMs: integer(0, 3_600_000).default(10_000),
     logLevel: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('info'),
   })
@@ -42,6 +46,10 @@ const schema = z
     // Each rule names the fix, not only the fault: these messages are what an operator reads at boot.
     const fail = (path: OptionName, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     checkKeySource(raw, fail);
+    if (raw.workers !== '1' && (raw.keySource ?? 'local') === 'local' && raw.vaultAddr === undefined) {
+      // Several processes creating keys in one file would race, and a lost key is lost data.
+      fail('workers', 'needs a Vault key source: the local keyring file is for a single process');
+    }
     if (raw.auth === 'static' && raw.authTokensFile === undefined) {
       fail('auth', '--auth static needs --auth-tokens-file (a JSON file mapping token -> {subject, permissions})');
     }
@@ -141,6 +149,7 @@ function toConfig(raw: Raw): ServerConfig {
     cors: { origins: raw.corsOrigins.map(normalizeOrigin), credentials: raw.corsCredentials, maxAgeSeconds: 600 },
     auth,
     limits: { bodyBytes: raw.bodyLimit, maxPayloads: raw.maxPayloads, requestTimeoutMs: raw.requestTimeoutMs },
+    workers: raw.workers === 'auto' ? availableParallelism() : Number(raw.workers),
     shutdownGraceMs: raw.shutdownGraceMs,
     logLevel: raw.logLevel,
   };

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { usage } from './config-options.js';
 import type { ServerConfig } from './config-types.js';
@@ -23,6 +25,13 @@ async function main(): Promise<number> {
   if (config.help) {
     process.stdout.write(usage());
     return 0;
+  }
+  if (config.workers > 1 && cluster.isPrimary) {
+    return runPrimary({
+      workers: config.workers,
+      shutdownGraceMs: config.shutdownGraceMs,
+      report: (line) => process.stderr.write(`${line}\n`),
+    });
   }
   const deps = await createServerDeps(config);
   const running = await startServer({ deps }).catch(async (err: unknown) => {

@@ -1,0 +1,102 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { VaultClient, VaultKvStore } from '../../codec/index.js';
+import { jsonPayloadJson, valueOfJsonPayload } from '../fixtures/codec-server-harness.js';
+import { freePort } from '../support/free-port.js';
+import { waitUntil } from '../support/managed-process.js';
+import { projectRoot } from '../support/tools.js';
+import { uniquePrefix } from '../support/vault-fixtures.js';
+
+// `--workers 2`: the compiled command forks two server processes sharing one port. Proves they serve, that a killed
+// worker is replaced, and that SIGTERM drains and exits cleanly. Built into its own folder so that it never races
+// other files over dist/.
+
+const run = promisify(execFile);
+const vault = inject('vault');
+const prefix = uniquePrefix('workers');
+const buildDir = resolve(projectRoot, 'test-artifacts', 'workers-build');
+let primary: ChildProcess | undefined;
+let url = '';
+
+async function post(path: string, payloads: unknown[]): Promise<Array<{ data?: string }>> {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default' },
+    body: JSON.stringify({ payloads }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { payloads: Array<{ data?: string }> }).payloads;
+}
+
+async function workerPids(): Promise<number[]> {
+  const { stdout } = await run('pgrep', ['-P', String(primary!.pid)]).catch(() => ({ stdout: '' }));
+  return stdout.split('\n').filter(Boolean).map(Number);
+}
+
+beforeAll(async () => {
+  rmSync(buildDir, { recursive: true, force: true });
+  const tsc = resolve(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', buildDir], {
+    cwd: projectRoot,
+    timeout: 180_000,
+  });
+  await new VaultKvStore({
+    client: new VaultClient({ endpoint: vault.addr, token: vault.token }),
+    pathPrefix: prefix,
+  }).createKey('default');
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  primary = spawn(
+    process.execPath,
+    [
+      resolve(buildDir, 'codec-server/main.js'),
+      '--port',
+      String(port),
+      '--vault-addr',
+      vault.addr,
+      '--vault-key-prefix',
+      prefix,
+      '--workers',
+      '2',
+      '--shutdown-grace-ms',
+      '2000',
+    ],
+    { env: { PATH: process.env.PATH, VAULT_TOKEN: vault.token }, stdio: 'ignore' },
+  );
+  await waitUntil(async () => ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok ? true : undefined), {
+    timeoutMs: 30_000,
+    description: 'the codec server workers to listen',
+  });
+  await waitUntil(async () => ((await workerPids()).length === 2 ? true : undefined), {
+    timeoutMs: 10_000,
+    description: 'two workers',
+  });
+}, 240_000);
+afterAll(() => {
+  primary?.kill('SIGKILL');
+});
+
+describe('codec server with --workers 2', () => {
+  it('serves from two processes, replaces a killed worker, and drains on SIGTERM', async () => {
+    const [sealed] = await post('/encode', [jsonPayloadJson('shared port')]);
+    for (let i = 0; i < 20; i++) expect(valueOfJsonPayload((await post('/decode', [sealed]))[0])).toBe('shared port');
+
+    const [victim] = await workerPids();
+    process.kill(victim!, 'SIGKILL');
+    await waitUntil(
+      async () => {
+        const pids = await workerPids();
+        return pids.length === 2 && !pids.includes(victim!) ? true : undefined;
+      },
+      { timeoutMs: 15_000, description: 'the killed worker to be replaced' },
+    );
+    for (let i = 0; i < 20; i++) expect(valueOfJsonPayload((await post('/decode', [sealed]))[0])).toBe('shared port');
+
+    const exited = new Promise<number | null>((resolveExit) => primary!.once('exit', (code) => resolveExit(code)));
+    primary!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
