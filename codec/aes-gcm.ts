@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CodecError, ERROR_CODES } from './errors.js';
 import { ROOT_KEY_BYTES, V1_LAYOUT } from './types.js';
 
@@ -74,61 +74,81 @@ export function buildAad(format: string, namespace: string, keyId: string, versi
   ]);
 }
 
-/** Hands out random nonces from a pool refilled in bulk, so a payload costs no system call. */
-export class NoncePool {
-  readonly #pool = Buffer.allocUnsafe(V1_LAYOUT.nonce * 512);
-  #offset = this.#pool.length;
+/**
+ * The nonces of one derived key: a random 96-bit base XOR a 32-bit counter in its last four bytes, the construction
+ * of TLS 1.3 (RFC 8446, section 5.3). Distinct for 2^32 payloads, and a derived key seals at most 2^24; no random
+ * draw per payload.
+ */
+export class NonceSequence {
+  readonly #base: Buffer;
+  #next = 0;
 
-  /** Writes a fresh random nonce into `out` at `offset`. */
-  fill(out: Buffer, offset: number): void {
-    if (this.#offset === this.#pool.length) {
-      randomFillSync(this.#pool);
-      this.#offset = 0;
-    }
-    this.#pool.copy(out, offset, this.#offset, this.#offset + V1_LAYOUT.nonce);
-    // Wipe what was handed out so the pool never holds a used nonce for a second reader.
-    this.#pool.fill(0, this.#offset, this.#offset + V1_LAYOUT.nonce);
-    this.#offset += V1_LAYOUT.nonce;
+  constructor(base: Uint8Array = randomBytes(V1_LAYOUT.nonce)) {
+    if (base.length !== V1_LAYOUT.nonce) throw new RangeError(`nonce base must be ${V1_LAYOUT.nonce} bytes`);
+    this.#base = Buffer.from(base);
+  }
+
+  /** Writes the next nonce into `out` at `offset`. */
+  write(out: Uint8Array, offset: number): void {
+    const counter = this.#next;
+    if (counter > 0xffffffff) throw new RangeError('nonce sequence exhausted');
+    this.#next = counter + 1;
+    out.set(this.#base, offset);
+    const last = offset + V1_LAYOUT.nonce - 4;
+    out[last] = out[last]! ^ (counter >>> 24);
+    out[last + 1] = out[last + 1]! ^ ((counter >>> 16) & 0xff);
+    out[last + 2] = out[last + 2]! ^ ((counter >>> 8) & 0xff);
+    out[last + 3] = out[last + 3]! ^ (counter & 0xff);
   }
 }
 
+/** Writes the head of the plaintext (the serialized payload before its data bytes) at `offset` of `out`. */
+export type HeadWriter<T> = (source: T, out: Uint8Array, offset: number) => void;
+
 /**
- * Seals `prefix || body` (the serialized payload, in two parts to avoid joining them first) into
- * `salt || commitment || nonce || ciphertext || tag`. `nonce` is used when given (test vectors), else drawn from
- * `nonces`.
+ * Seals `head || body` into `salt || commitment || nonce || ciphertext || tag`, one allocation: the head (the
+ * serialized payload's metadata, `headLength` bytes) is written by `writeHead` straight into the output, and `body` (the
+ * payload's data) is never joined to it in a buffer of its own. `nonce` is the key's sequence, or fixed bytes for
+ * test vectors.
  */
-export function seal(
+export function seal<T>(
   key: DerivedKey,
   aad: Uint8Array,
-  prefix: Uint8Array,
+  source: T,
+  headLength: number,
+  writeHead: HeadWriter<T>,
   body: Uint8Array,
-  nonces: NoncePool,
-  fixedNonce?: Uint8Array,
+  nonce: NonceSequence | Uint8Array,
 ): Buffer {
-  const plaintextLength = prefix.length + body.length;
+  const plaintextLength = headLength + body.length;
   const out = Buffer.allocUnsafe(V1_LAYOUT.header + plaintextLength + V1_LAYOUT.tag);
-  key.salt.copy(out, 0);
-  key.commitment.copy(out, V1_LAYOUT.salt);
+  out.set(key.salt, 0);
+  out.set(key.commitment, V1_LAYOUT.salt);
   const nonceOffset = V1_LAYOUT.salt + V1_LAYOUT.commitment;
-  if (fixedNonce === undefined) nonces.fill(out, nonceOffset);
-  else out.set(fixedNonce, nonceOffset);
-  const nonce = out.subarray(nonceOffset, nonceOffset + V1_LAYOUT.nonce);
-  const cipher = createCipheriv('aes-256-gcm', key.encryptionKey, nonce);
+  if (nonce instanceof NonceSequence) nonce.write(out, nonceOffset);
+  else out.set(nonce, nonceOffset);
+  const cipher = createCipheriv('aes-256-gcm', key.encryptionKey, out.subarray(nonceOffset, V1_LAYOUT.header));
   cipher.setAAD(aad);
-  let offset = V1_LAYOUT.header;
+  let offset: number = V1_LAYOUT.header;
+  writeHead(source, out, offset);
   if (body.length <= SMALL_BODY) {
     // One native call beats two for small payloads: join the parts in the output buffer's ciphertext slot first.
     const plaintext = out.subarray(offset, offset + plaintextLength);
-    plaintext.set(prefix, 0);
-    plaintext.set(body, prefix.length);
-    offset += cipher.update(plaintext).copy(out, offset);
+    plaintext.set(body, headLength);
+    offset = put(out, offset, cipher.update(plaintext));
   } else {
-    if (prefix.length > 0) offset += cipher.update(prefix).copy(out, offset);
-    offset += cipher.update(body).copy(out, offset);
+    if (headLength > 0) offset = put(out, offset, cipher.update(out.subarray(offset, offset + headLength)));
+    offset = put(out, offset, cipher.update(body));
   }
-  offset += cipher.final().copy(out, offset);
-  cipher.getAuthTag().copy(out, offset);
+  offset = put(out, offset, cipher.final());
+  out.set(cipher.getAuthTag(), offset);
   return out;
+}
+
+/** Copies `bytes` into `out` at `offset`; returns the offset after them. */
+function put(out: Buffer, offset: number, bytes: Uint8Array): number {
+  out.set(bytes, offset);
+  return offset + bytes.length;
 }
 
 /** The fixed fields of a sealed payload, as views into it. */

@@ -1,6 +1,6 @@
 import { zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
 import { LruCache } from './cache/lru-cache.js';
-import type { KeyReference } from './types.js';
+import { V1_LAYOUT, type KeyReference } from './types.js';
 
 /** Options of {@link DecryptKeyCache}. */
 export interface DecryptKeyCacheOptions {
@@ -11,6 +11,13 @@ export interface DecryptKeyCacheOptions {
 
 function cacheKey(ref: KeyReference, salt: Uint8Array): string {
   return `${ref.keyId}\u0000${ref.version}\u0000${ref.wrappedKey ?? ''}\u0000${Buffer.from(salt.buffer, salt.byteOffset, salt.length).toString('latin1')}`;
+}
+
+/** Whether `bytes` begins with `prefix` (a plain loop: cheaper than building a view for a 32-byte comparison). */
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
 }
 
 /**
@@ -30,14 +37,17 @@ export class DecryptKeyCache {
     this.#lru = new LruCache({ maxEntries: options.maxEntries, now: this.#now, onEvict: zeroDerivedKey });
   }
 
-  /** The derived key for `ref` and `salt`, if cached and not older than the max age. */
-  get(ref: KeyReference, salt: Uint8Array): DerivedKey | undefined {
+  /**
+   * The derived key for `ref` and the salt that starts `sealed` (a sealed payload, at least as long as a salt), if
+   * cached and not older than the max age.
+   */
+  get(ref: KeyReference, sealed: Uint8Array): DerivedKey | undefined {
     const last = this.#last;
-    if (last !== undefined && last.ref === ref && last.key.salt.equals(salt)) {
+    if (last !== undefined && last.ref === ref && startsWith(sealed, last.key.salt)) {
       if (this.#now() - last.storedAt < this.#maxAgeMs) return last.key;
       this.#last = undefined;
     }
-    const key = cacheKey(ref, salt);
+    const key = cacheKey(ref, sealed.subarray(0, V1_LAYOUT.salt));
     const entry = this.#lru.get(key);
     if (entry === undefined) return undefined;
     if (this.#now() - entry.storedAt >= this.#maxAgeMs) {

@@ -1,11 +1,11 @@
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
-import { buildAad, deriveKey, NoncePool, openSealed, seal, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
+import { buildAad, deriveKey, openSealed, seal, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
 import { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
 import type { KeyProvider } from './keys/key-provider.js';
 import { assertNamespace } from './keys/key-id.js';
 import { assertPayload, assertPayloadArray, toCodecError } from './payload-checks.js';
-import { deserializePayload, serializePayload } from './payload-proto.js';
+import { deserializePayload, payloadBody, payloadHeadLength, writePayloadHead } from './payload-proto.js';
 import { SealingSessions, type SealingSession } from './sealing-sessions.js';
 import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, V1_LAYOUT } from './types.js';
 import { HeaderReader, isEncrypted, type EncryptedHeader } from './wire-format.js';
@@ -50,7 +50,6 @@ export class EncryptionCodec implements PayloadCodec {
   readonly #aads = new Map<string, Buffer>();
   readonly #keyIds = new Map<string, string>();
   #lastAad: { namespace: string; keyId: string; version: number; aad: Buffer } | undefined;
-  readonly #nonces = new NoncePool();
 
   constructor(options: EncryptionCodecOptions) {
     assertNamespace(options.namespace);
@@ -167,9 +166,11 @@ export class EncryptionCodec implements PayloadCodec {
 
   #sealAll(session: SealingSession, payloads: Payload[]): Payload[] {
     const out = new Array<Payload>(payloads.length);
+    const { key, aad, nonces, metadata } = session;
     for (let i = 0; i < payloads.length; i++) {
-      const { prefix, body } = serializePayload(assertPayload(payloads[i]));
-      out[i] = { metadata: { ...session.metadata }, data: seal(session.key, session.aad, prefix, body, this.#nonces) };
+      const payload = assertPayload(payloads[i]);
+      const data = seal(key, aad, payload, payloadHeadLength(payload), writePayloadHead, payloadBody(payload), nonces);
+      out[i] = { metadata: metadata(), data };
     }
     return out;
   }
@@ -194,8 +195,7 @@ export class EncryptionCodec implements PayloadCodec {
         },
       );
     }
-    const salt = data.subarray(0, V1_LAYOUT.salt);
-    const cached = this.#decryptKeys.get(header, salt);
+    const cached = this.#decryptKeys.get(header, data);
     const aad = this.#aad(namespace, header.keyId, header.version);
     if (cached !== undefined) return deserializePayload(openSealed(cached, aad, data));
     return this.#openWithFetchedKey(namespace, header, aad, data);

@@ -12,6 +12,7 @@ import { CodecError, ERROR_CODES } from './errors.js';
 
 const PayloadMessage = proto.temporal.api.common.v1.Payload;
 const utf8 = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 /** A payload serialized as a small prefix followed by the payload's `data` bytes, unchanged. */
 export interface SerializedPayload {
@@ -57,44 +58,83 @@ function hasExtraFields(payload: Payload): boolean {
   return Array.isArray(external) && external.length > 0;
 }
 
+// Payloads with fields beyond metadata and data are rare: their generated encoding is kept between the length query
+// and the write.
+const generated = new WeakMap<Payload, Uint8Array>();
+
+function metadataEntryLength(key: Uint8Array, value: Uint8Array): number {
+  return 1 + varintLength(key.length) + key.length + 1 + varintLength(value.length) + value.length;
+}
+
+/**
+ * The length of the head of `payload`'s serialization: its metadata entries and the `data` field's tag and length,
+ * everything before the data bytes (or the whole encoding, for payloads with other fields).
+ */
+export function payloadHeadLength(payload: Payload): number {
+  if (hasExtraFields(payload)) {
+    const bytes = PayloadMessage.encode(payload).finish();
+    generated.set(payload, bytes);
+    return bytes.length;
+  }
+  let size = 0;
+  const metadata = payload.metadata;
+  if (metadata != null) {
+    for (const name in metadata) {
+      const value = metadata[name];
+      if (value == null) continue;
+      const entryLength = metadataEntryLength(encodeKey(name), value);
+      size += 1 + varintLength(entryLength) + entryLength;
+    }
+  }
+  const dataLength = payload.data?.length ?? 0;
+  if (dataLength > 0) size += 1 + varintLength(dataLength);
+  return size;
+}
+
+/** The bytes that follow the head: the payload's `data`, unchanged (empty for payloads with other fields). */
+export function payloadBody(payload: Payload): Uint8Array {
+  if (hasExtraFields(payload)) return EMPTY;
+  return payload.data ?? EMPTY;
+}
+
+/** Writes the head measured by {@link payloadHeadLength} into `out` at `offset`. */
+export function writePayloadHead(payload: Payload, out: Uint8Array, offset: number): void {
+  const whole = generated.get(payload);
+  if (whole !== undefined) {
+    generated.delete(payload);
+    out.set(whole, offset);
+    return;
+  }
+  const metadata = payload.metadata;
+  if (metadata != null) {
+    for (const name in metadata) {
+      const value = metadata[name];
+      if (value == null) continue;
+      const key = encodeKey(name);
+      out[offset++] = 0x0a; // field 1, length-delimited
+      offset = writeVarint(out, offset, metadataEntryLength(key, value));
+      out[offset++] = 0x0a; // map entry key
+      offset = writeVarint(out, offset, key.length);
+      out.set(key, offset);
+      offset += key.length;
+      out[offset++] = 0x12; // map entry value
+      offset = writeVarint(out, offset, value.length);
+      out.set(value, offset);
+      offset += value.length;
+    }
+  }
+  const dataLength = payload.data?.length ?? 0;
+  if (dataLength > 0) {
+    out[offset++] = 0x12; // field 2, length-delimited
+    writeVarint(out, offset, dataLength);
+  }
+}
+
 /** Serializes `payload` as protobuf bytes, split into a prefix and the untouched data. */
 export function serializePayload(payload: Payload): SerializedPayload {
-  if (hasExtraFields(payload)) {
-    return { prefix: PayloadMessage.encode(payload).finish(), body: new Uint8Array(0) };
-  }
-  const data = payload.data ?? new Uint8Array(0);
-  const entries: Array<[Uint8Array, Uint8Array]> = [];
-  let size = 0;
-  const metadata = payload.metadata ?? {};
-  for (const name of Object.keys(metadata)) {
-    const value = metadata[name];
-    if (value === undefined || value === null) continue;
-    const key = encodeKey(name);
-    const entryLength = 1 + varintLength(key.length) + key.length + 1 + varintLength(value.length) + value.length;
-    size += 1 + varintLength(entryLength) + entryLength;
-    entries.push([key, value]);
-  }
-  if (data.length > 0) size += 1 + varintLength(data.length);
-  const prefix = new Uint8Array(size);
-  let offset = 0;
-  for (const [key, value] of entries) {
-    const entryLength = 1 + varintLength(key.length) + key.length + 1 + varintLength(value.length) + value.length;
-    prefix[offset++] = 0x0a; // field 1, length-delimited
-    offset = writeVarint(prefix, offset, entryLength);
-    prefix[offset++] = 0x0a; // map entry key
-    offset = writeVarint(prefix, offset, key.length);
-    prefix.set(key, offset);
-    offset += key.length;
-    prefix[offset++] = 0x12; // map entry value
-    offset = writeVarint(prefix, offset, value.length);
-    prefix.set(value, offset);
-    offset += value.length;
-  }
-  if (data.length > 0) {
-    prefix[offset++] = 0x12; // field 2, length-delimited
-    writeVarint(prefix, offset, data.length);
-  }
-  return { prefix, body: data.length > 0 ? data : new Uint8Array(0) };
+  const prefix = new Uint8Array(payloadHeadLength(payload));
+  writePayloadHead(payload, prefix, 0);
+  return { prefix, body: payloadBody(payload) };
 }
 
 /** Serializes `payload` into one contiguous array (used by tests and the spec's vectors). */
@@ -146,8 +186,38 @@ function readVarint(bytes: Uint8Array, cursor: Cursor): number {
   throw new RangeError('varint too long');
 }
 
-/** Decodes a metadata key: plain ASCII (the usual case) without TextDecoder, anything else strictly as UTF-8. */
+// The last metadata keys decoded ("encoding", "messageType", ...), matched by bytes so a repeated key costs one
+// comparison instead of building a string.
+const RECENT_KEYS = 8;
+const recentKeyBytes: Uint8Array[] = [];
+const recentKeyText: string[] = [];
+let nextRecentKey = 0;
+
+function recentKey(bytes: Uint8Array, start: number, end: number): string | undefined {
+  const length = end - start;
+  next: for (let k = 0; k < recentKeyBytes.length; k++) {
+    const candidate = recentKeyBytes[k]!;
+    if (candidate.length !== length) continue;
+    for (let i = 0; i < length; i++) if (candidate[i] !== bytes[start + i]) continue next;
+    return recentKeyText[k];
+  }
+  return undefined;
+}
+
+/** Decodes a metadata key: a recent key by comparison, plain ASCII without TextDecoder, else strictly as UTF-8. */
 function decodeKey(bytes: Uint8Array, start: number, end: number): string {
+  const known = recentKey(bytes, start, end);
+  if (known !== undefined) return known;
+  const text = decodeNewKey(bytes, start, end);
+  if (end - start <= 64) {
+    recentKeyBytes[nextRecentKey] = Uint8Array.from(bytes.subarray(start, end)); // a copy, never a view of plaintext
+    recentKeyText[nextRecentKey] = text;
+    nextRecentKey = (nextRecentKey + 1) % RECENT_KEYS;
+  }
+  return text;
+}
+
+function decodeNewKey(bytes: Uint8Array, start: number, end: number): string {
   let text = '';
   for (let i = start; i < end; i++) {
     const byte = bytes[i]!;

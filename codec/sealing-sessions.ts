@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { deriveKey, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
+import { deriveKey, NonceSequence, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
 import type { KeyMaterial } from './keys/key-provider.js';
 import { FORMAT_IDS, V1_LAYOUT, type KeyReference } from './types.js';
-import { buildEncryptedMetadata } from './wire-format.js';
+import { encryptedMetadataFactory } from './wire-format.js';
 
 /** The derived key a namespace currently seals with, and what goes with it. */
 export interface SealingSession {
   readonly ref: KeyReference;
   readonly key: DerivedKey;
   readonly aad: Buffer;
-  readonly metadata: Readonly<Record<string, Uint8Array>>;
+  readonly nonces: NonceSequence;
+  /** A fresh metadata object for one sealed payload (the byte arrays are shared and never written). */
+  readonly metadata: () => Record<string, Uint8Array>;
   uses: number;
 }
 
@@ -65,7 +67,8 @@ export class SealingSessions {
       ref,
       key,
       aad: this.#aadFor(namespace, ref.keyId, ref.version),
-      metadata: buildEncryptedMetadata(FORMAT_IDS.v1, ref),
+      nonces: new NonceSequence(),
+      metadata: encryptedMetadataFactory(FORMAT_IDS.v1, ref),
       uses: count,
     };
     const replaced = this.#sessions.get(namespace);

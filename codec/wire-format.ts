@@ -73,18 +73,37 @@ export function readEncryptedHeader(payload: Payload): EncryptedHeader {
 }
 
 /**
- * The metadata of payloads sealed under one key version. Built once per sealing session and shared by its payloads:
- * the arrays are never written after construction.
+ * The metadata of payloads sealed under one key version, as a factory of fresh objects (each payload gets its own, so
+ * a caller editing one cannot touch the others). Built once per sealing session: the byte arrays are shared by its
+ * payloads and never written after construction. The literals spell out {@link METADATA_KEYS}, so each object is
+ * built from a fixed shape with no copying loop.
  */
-export function buildEncryptedMetadata(format: FormatId, ref: KeyReference): Readonly<Record<string, Uint8Array>> {
-  const metadata: Record<string, Uint8Array> = {
-    [METADATA_KEYS.encoding]: ENCRYPTED_ENCODING_BYTES,
-    [METADATA_KEYS.format]: utf8.encode(format),
-    [METADATA_KEYS.keyId]: utf8.encode(ref.keyId),
-    [METADATA_KEYS.keyVersion]: utf8.encode(String(ref.version)),
-  };
-  if (ref.wrappedKey !== undefined) metadata[METADATA_KEYS.wrappedKey] = utf8.encode(ref.wrappedKey);
-  return Object.freeze(metadata);
+export function encryptedMetadataFactory(format: FormatId, ref: KeyReference): () => Record<string, Uint8Array> {
+  const encoding = ENCRYPTED_ENCODING_BYTES;
+  const formatBytes = utf8.encode(format);
+  const keyId = utf8.encode(ref.keyId);
+  const version = utf8.encode(String(ref.version));
+  if (ref.wrappedKey === undefined) {
+    return () => ({
+      encoding,
+      'encryption-format': formatBytes,
+      'encryption-key-id': keyId,
+      'encryption-key-version': version,
+    });
+  }
+  const wrapped = utf8.encode(ref.wrappedKey);
+  return () => ({
+    encoding,
+    'encryption-format': formatBytes,
+    'encryption-key-id': keyId,
+    'encryption-key-version': version,
+    'encryption-wrapped-key': wrapped,
+  });
+}
+
+/** The metadata of one payload sealed under `ref` (see {@link encryptedMetadataFactory}). */
+export function buildEncryptedMetadata(format: FormatId, ref: KeyReference): Record<string, Uint8Array> {
+  return encryptedMetadataFactory(format, ref)();
 }
 
 /**

@@ -1,6 +1,11 @@
 import type { Payload } from '@temporalio/common';
-import { buildAad, deriveKey, NoncePool, seal } from '../../codec/aes-gcm.js';
-import { serializePayload, serializePayloadBytes } from '../../codec/payload-proto.js';
+import { buildAad, deriveKey, seal } from '../../codec/aes-gcm.js';
+import {
+  payloadBody,
+  payloadHeadLength,
+  serializePayloadBytes,
+  writePayloadHead,
+} from '../../codec/payload-proto.js';
 import { FORMAT_IDS } from '../../codec/types.js';
 import { buildEncryptedMetadata } from '../../codec/wire-format.js';
 
@@ -47,8 +52,15 @@ export function computeVector(input: VectorInput): Vector {
     input.version,
   );
   const aad = buildAad(FORMAT_IDS.v1, input.namespace, input.keyId, input.version);
-  const { prefix, body } = serializePayload(payload);
-  const data = seal(key, aad, prefix, body, new NoncePool(), Buffer.from(input.nonceHex, 'hex'));
+  const data = seal(
+    key,
+    aad,
+    payload,
+    payloadHeadLength(payload),
+    writePayloadHead,
+    payloadBody(payload),
+    Buffer.from(input.nonceHex, 'hex'),
+  );
   const metadata = buildEncryptedMetadata(FORMAT_IDS.v1, { keyId: input.keyId, version: input.version });
   return {
     ...input,
