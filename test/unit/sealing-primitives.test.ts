@@ -82,7 +82,15 @@ describe('seal', () => {
     const nonces = new NonceSequence();
     for (const size of [0, 1, 16 * 1024, 16 * 1024 + 1, 1 << 20]) {
       const payload: Payload = { metadata: { encoding: utf8.encode('binary/plain') }, data: randomBytes(size) };
-      const sealed = seal(key, aad, payload, payloadHeadLength(payload), writePayloadHead, payloadBody(payload), nonces);
+      const sealed = seal(
+        key,
+        aad,
+        payload,
+        payloadHeadLength(payload),
+        writePayloadHead,
+        payloadBody(payload),
+        nonces,
+      );
       const opened = openSealed(key, aad, sealed);
       expect(opened.equals(Buffer.from(serializePayloadBytes(payload)))).toBe(true);
     }
