@@ -25,7 +25,10 @@ const { values } = parseArgs({
   options: { json: { type: 'string' }, quick: { type: 'boolean', default: false } },
   allowPositionals: false,
   strict: true,
-  args: process.argv.slice(2).map((a) => (a === '--json' ? '--json=bench-results.json' : a)),
+  // `--json` alone (last, or followed by another flag) writes bench-results.json; `--json FILE` writes FILE.
+  args: process.argv
+    .slice(2)
+    .map((a, i, all) => (a === '--json' && (all[i + 1] ?? '--').startsWith('--') ? '--json=bench-results.json' : a)),
 });
 
 const log = (line: string) => console.log(line);

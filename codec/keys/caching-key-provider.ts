@@ -2,20 +2,24 @@ import { CodecError, ERROR_CODES, isCodecError } from '../errors.js';
 import { LruCache } from '../cache/lru-cache.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import type { KeyReference } from '../types.js';
-import { timedSourceRequest, type KeyMaterial, type KeyProvider, type KeyProviderObserver } from './key-provider.js';
+import {
+  timedSourceRequest,
+  type KeyMaterial,
+  type KeyProvider,
+  type KeyProviderObserver,
+  type ProviderCommonOptions,
+} from './key-provider.js';
 import type { LatestKey, VersionedKeyStore } from './versioned-key-store.js';
 import { defaultKeyIdFor } from './key-id.js';
 
 /** Cache limits of {@link CachingKeyProvider}; every field has a safe default. */
-export interface CachingOptions {
+export interface CachingOptions extends ProviderCommonOptions {
   /** How long "the newest version" is trusted before asking again, so a rotation propagates. Default 60 s. */
   readonly latestTtlMs?: number;
   /** How long an exact version is served from memory, so destruction takes effect. Default 5 min. */
   readonly versionMaxAgeMs?: number;
   /** Exact versions kept at most (least recently used evicted and zeroed). Default 1,000. */
   readonly maxCachedVersions?: number;
-  /** When the store fails, cached keys past their age are still served this much longer. Default 15 min. */
-  readonly staleIfErrorMs?: number;
   /**
    * When the store fails, the last known newest version keeps encrypting this much longer. Longer than
    * `staleIfErrorMs` by default (4 h) because it is safe (decoders fetch the exact version a payload names) and
@@ -23,11 +27,6 @@ export interface CachingOptions {
    * take effect during an outage.
    */
   readonly encryptStaleIfErrorMs?: number;
-  /** Maps a namespace to its key id. Default: the namespace itself. */
-  readonly keyIdFor?: (namespace: string) => string;
-  readonly observer?: KeyProviderObserver;
-  /** Milliseconds clock, injectable for tests. */
-  readonly now?: () => number;
 }
 
 const DEFAULTS = {

@@ -48,6 +48,17 @@ export interface KeyProvider {
 }
 
 /** Observes key-source activity, for metrics. Every method is optional. */
+/** Options every caching key provider takes. */
+export interface ProviderCommonOptions {
+  /** When the key source fails, cached keys past their age are still served this much longer. Default 15 min. */
+  readonly staleIfErrorMs?: number;
+  /** Maps a namespace to its key id. Default: the namespace itself. */
+  readonly keyIdFor?: (namespace: string) => string;
+  readonly observer?: KeyProviderObserver;
+  /** Milliseconds clock, injectable for tests. */
+  readonly now?: () => number;
+}
+
 export interface KeyProviderObserver {
   cacheHit?(kind: 'latest' | 'version'): void;
   cacheMiss?(kind: 'latest' | 'version'): void;

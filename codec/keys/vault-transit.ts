@@ -2,7 +2,13 @@ import { CodecError, ERROR_CODES, isCodecError } from '../errors.js';
 import { LruCache } from '../cache/lru-cache.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import { METADATA_KEYS, type KeyReference } from '../types.js';
-import { timedSourceRequest, type KeyMaterial, type KeyProvider, type KeyProviderObserver } from './key-provider.js';
+import {
+  timedSourceRequest,
+  type KeyMaterial,
+  type KeyProvider,
+  type KeyProviderObserver,
+  type ProviderCommonOptions,
+} from './key-provider.js';
 import { defaultKeyIdFor } from './key-id.js';
 import { DataKeyPool } from './vault-transit-data-keys.js';
 import {
@@ -13,7 +19,7 @@ import {
 } from './vault-transit-client.js';
 
 /** Options of {@link VaultTransitKeyProvider}; every limit has a safe default. */
-export interface VaultTransitOptions extends VaultTransitLocation {
+export interface VaultTransitOptions extends VaultTransitLocation, ProviderCommonOptions {
   /** A data key is used for new payloads at most this long, so a rotation propagates. Default 60 s. */
   readonly dataKeyMaxAgeMs?: number;
   /** A data key seals at most this many payloads (counted per batch). Default 100,000. */
@@ -22,16 +28,7 @@ export interface VaultTransitOptions extends VaultTransitLocation {
   readonly unwrappedKeyMaxAgeMs?: number;
   /** Unwrapped data keys kept at most (least recently used evicted and zeroed). Default 1,000. */
   readonly maxCachedDataKeys?: number;
-  /**
-   * When Vault fails, cached keys past their age are still served this much longer (a data key never beyond its
-   * payload limit). Default 15 min.
-   */
-  readonly staleIfErrorMs?: number;
-  /** Maps a namespace to its key id. Default: the namespace itself. */
-  readonly keyIdFor?: (namespace: string) => string;
-  readonly observer?: KeyProviderObserver;
-  /** Milliseconds clock, injectable for tests. */
-  readonly now?: () => number;
+  // staleIfErrorMs (ProviderCommonOptions): a data key is never served beyond its payload limit, stale or not.
 }
 
 const DEFAULTS = {
