@@ -16,9 +16,14 @@ export interface BenchCase {
 /** A task to measure: returns nothing, may be async. */
 export type BenchFn = () => unknown;
 
+/** A full garbage collection, when node runs with `--expose-gc` (as `npm run bench` does). */
+const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
 /**
- * Runs every task `rounds` times, interleaved (task A, B, C, A, B, C, ...) so that machine noise hits all of them
- * alike, and returns each task's median operations per second.
+ * Runs every task `rounds` times, interleaved (task A, B, C, then B, C, A, ...) so that machine noise hits all of them
+ * alike, and returns each task's median operations per second. Each task starts on a collected heap, so it pays for
+ * its own garbage and not for the previous task's; the order rotates each round, so no task always follows the same
+ * one.
  */
 export async function medianOpsPerSec(
   tasks: Record<string, BenchFn>,
@@ -33,7 +38,11 @@ export async function medianOpsPerSec(
       iterations: 8,
       warmupIterations: 2,
     });
-    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+    const entries = Object.entries(tasks);
+    const rotation = round % entries.length;
+    for (const [name, fn] of [...entries.slice(rotation), ...entries.slice(0, rotation)]) {
+      bench.add(name, fn, { beforeAll: collectGarbage });
+    }
     await bench.run();
     for (const task of bench.tasks) {
       const result = task.result;

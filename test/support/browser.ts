@@ -1,8 +1,8 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
-import { projectRoot } from './tools.js';
+import { isExecutableFile, projectRoot } from './tools.js';
 
 /** Where Debian's `chromium` package installs the browser. */
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
@@ -20,15 +20,6 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-sync',
   '--no-first-run',
 ];
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function fromToolsJson(): string | undefined {
   try {

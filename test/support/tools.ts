@@ -23,7 +23,8 @@ const envVars: Record<ToolName, string> = { bao: 'BAO_BIN', temporal: 'TEMPORAL_
 // Vault's CLI and server are drop-in compatible with OpenBao's for what the tests use.
 const pathNames: Record<ToolName, readonly string[]> = { bao: ['bao', 'vault'], temporal: ['temporal'] };
 
-function isExecutableFile(path: string): boolean {
+/** Whether `path` is a regular file this process may execute. */
+export function isExecutableFile(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();
