@@ -70,7 +70,7 @@ try {
   const cases: BenchCase[] = await measureCodecThroughput({
     sizes: [256, 1024, 64 * 1024, 1024 * 1024],
     batches: [1, 100],
-    rounds: values.quick ? 1 : 3,
+    rounds: values.quick ? 1 : 5,
     timeMs: values.quick ? 100 : 300,
     codecs: [
       { name: 'codec[vault-kv]', codec: new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider }) },
