@@ -20,14 +20,6 @@ export interface ThroughputPlan {
   readonly log: (line: string) => void;
 }
 
-/** Where raw batches are left, so the optimizer cannot drop the results it must hold. */
-let sink: unknown;
-
-/** The last raw batch (keeps {@link sink} observable). */
-export function lastRawBatch(): unknown {
-  return sink;
-}
-
 function payloadOf(size: number): Payload {
   return { metadata: { encoding: new TextEncoder().encode('binary/plain') }, data: randomBytes(size) };
 }
@@ -51,18 +43,20 @@ export async function measureCodecThroughput(plan: ThroughputPlan): Promise<Benc
       const repeat = Math.max(1, Math.floor((64 * 1024) / (size * batch)));
       const tasks: Record<string, BenchFn> = {
         'raw-aes-gcm seal': () => {
+          let results: unknown[] = [];
           for (let r = 0; r < repeat; r++) {
-            const results = new Array<unknown>(batch);
+            results = new Array<unknown>(batch);
             for (let i = 0; i < batch; i++) results[i] = raw.seal(payload.data!);
-            sink = results;
           }
+          return results; // returned, so the optimizer cannot drop what a batch must hold
         },
         'raw-aes-gcm open': () => {
+          let results: unknown[] = [];
           for (let r = 0; r < repeat; r++) {
-            const results = new Array<unknown>(batch);
+            results = new Array<unknown>(batch);
             for (let i = 0; i < batch; i++) results[i] = raw.open(sealed);
-            sink = results;
           }
+          return results; // returned, so the optimizer cannot drop what a batch must hold
         },
       };
       for (const { name, codec } of [...plan.codecs, plan.baseline]) {
