@@ -1,11 +1,12 @@
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
-import { buildAad, deriveKey, openSealed, seal, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
+import { buildAad, deriveKey, openSealed, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
 import { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
 import type { KeyProvider } from './keys/key-provider.js';
 import { assertNamespace } from './keys/key-id.js';
 import { assertPayload, assertPayloadArray, toCodecError } from './payload-checks.js';
-import { deserializePayload, payloadBody, payloadHeadLength, writePayloadHead } from './payload-proto.js';
+import { deserializePayload } from './payload-proto.js';
+import { sealPayload } from './seal-payload.js';
 import { SealingSessions, type SealingSession } from './sealing-sessions.js';
 import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, V1_LAYOUT } from './types.js';
 import { HeaderReader, isEncrypted, type EncryptedHeader } from './wire-format.js';
@@ -168,9 +169,7 @@ export class EncryptionCodec implements PayloadCodec {
     const out = new Array<Payload>(payloads.length);
     const { key, aad, nonces, metadata } = session;
     for (let i = 0; i < payloads.length; i++) {
-      const payload = assertPayload(payloads[i]);
-      const data = seal(key, aad, payload, payloadHeadLength(payload), writePayloadHead, payloadBody(payload), nonces);
-      out[i] = { metadata: metadata(), data };
+      out[i] = { metadata: metadata(), data: sealPayload(key, aad, assertPayload(payloads[i]), nonces) };
     }
     return out;
   }

@@ -1,11 +1,7 @@
 import type { Payload } from '@temporalio/common';
-import { buildAad, deriveKey, seal } from '../../codec/aes-gcm.js';
-import {
-  payloadBody,
-  payloadHeadLength,
-  serializePayloadBytes,
-  writePayloadHead,
-} from '../../codec/payload-proto.js';
+import { buildAad, deriveKey } from '../../codec/aes-gcm.js';
+import { sealPayload } from '../../codec/seal-payload.js';
+import { serializePayloadBytes } from '../../codec/payload-proto.js';
 import { FORMAT_IDS } from '../../codec/types.js';
 import { buildEncryptedMetadata } from '../../codec/wire-format.js';
 
@@ -52,15 +48,7 @@ export function computeVector(input: VectorInput): Vector {
     input.version,
   );
   const aad = buildAad(FORMAT_IDS.v1, input.namespace, input.keyId, input.version);
-  const data = seal(
-    key,
-    aad,
-    payload,
-    payloadHeadLength(payload),
-    writePayloadHead,
-    payloadBody(payload),
-    Buffer.from(input.nonceHex, 'hex'),
-  );
+  const data = sealPayload(key, aad, payload, Buffer.from(input.nonceHex, 'hex'));
   const metadata = buildEncryptedMetadata(FORMAT_IDS.v1, { keyId: input.keyId, version: input.version });
   return {
     ...input,

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
-import { buildAad, deriveKey, NonceSequence, openSealed, seal } from '../../codec/aes-gcm.js';
+import { buildAad, deriveKey, NonceSequence, openSealed } from '../../codec/aes-gcm.js';
 import { payloadBody, payloadHeadLength, serializePayloadBytes, writePayloadHead } from '../../codec/payload-proto.js';
+import { sealPayload } from '../../codec/seal-payload.js';
 import { FORMAT_IDS, METADATA_KEYS, V1_LAYOUT } from '../../codec/types.js';
 import { encryptedMetadataFactory } from '../../codec/wire-format.js';
 
@@ -75,22 +76,14 @@ describe('payload serialization', () => {
   });
 });
 
-describe('seal', () => {
+describe('sealPayload', () => {
   it('seals head and body in one buffer for small and large bodies alike', () => {
     const key = deriveKey(randomBytes(32), randomBytes(32), 'orders', 1);
     const aad = buildAad(FORMAT_IDS.v1, 'orders', 'orders', 1);
     const nonces = new NonceSequence();
     for (const size of [0, 1, 16 * 1024, 16 * 1024 + 1, 1 << 20]) {
       const payload: Payload = { metadata: { encoding: utf8.encode('binary/plain') }, data: randomBytes(size) };
-      const sealed = seal(
-        key,
-        aad,
-        payload,
-        payloadHeadLength(payload),
-        writePayloadHead,
-        payloadBody(payload),
-        nonces,
-      );
+      const sealed = sealPayload(key, aad, payload, nonces);
       const opened = openSealed(key, aad, sealed);
       expect(opened.equals(Buffer.from(serializePayloadBytes(payload)))).toBe(true);
     }
