@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { serveClusterMetrics } from './cluster-metrics.js';
 
 /** Options of {@link runPrimary}. */
 export interface PrimaryOptions {
@@ -18,11 +19,13 @@ const MAX_RESTARTS_PER_MINUTE = 10;
  * them), replaces a worker that dies unexpectedly, and on SIGTERM/SIGINT passes the signal on and waits for every
  * worker to drain. Resolves with the exit code.
  *
- * Each worker is a complete codec server with its own key cache; nothing is shared between them but the port.
+ * Each worker is a complete codec server with its own key cache; nothing is shared between them but the port, and
+ * `/metrics`, which any worker answers for all of them through the primary.
  */
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   let stopping = false;
   const restarts: number[] = [];
+  serveClusterMetrics();
   const fork = (): Worker => cluster.fork();
   for (let i = 0; i < options.workers; i++) fork();
   options.report(`temporal-codec-server: ${options.workers} worker processes`);

@@ -1,5 +1,7 @@
+import cluster from 'node:cluster';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { KeyProviderObserver } from '../codec/index.js';
+import { clusterMetricsCollector } from './cluster-metrics.js';
 
 /** Route labels: a fixed set, so a client cannot create series by inventing paths. */
 export type RouteLabel = 'encode' | 'decode' | 'healthz' | 'readyz' | 'metrics' | 'download' | 'other';
@@ -10,11 +12,21 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean;
   /** Prefix of every series name. Default `codec_server_`. */
   readonly prefix?: string;
+  /**
+   * In a `--workers` process, answer `/metrics` for all workers (summed by the primary). Default false; has no effect
+   * outside a cluster worker.
+   */
+  readonly clusterWide?: boolean;
 }
 
 /** The codec server's Prometheus series, in a registry of their own (never prom-client's global one). */
 export interface ServerMetrics {
+  /** This process's series. */
   readonly registry: Registry;
+  /** The Prometheus text that `/metrics` serves: this process's series, or every worker's with `clusterWide`. */
+  collect(): Promise<string>;
+  /** The content type of {@link collect}'s text. */
+  readonly contentType: string;
   /** Feeds key cache and key source series; pass it to the key provider. */
   readonly keyProviderObserver: KeyProviderObserver;
   /** Counts one finished HTTP request and observes its duration. */
@@ -72,8 +84,13 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
     registers,
   });
 
+  const collect =
+    options.clusterWide === true && cluster.isWorker ? clusterMetricsCollector(registry) : () => registry.metrics();
+
   return {
     registry,
+    collect,
+    contentType: registry.contentType,
     keyProviderObserver: {
       cacheHit: (kind) => cache.inc({ kind, result: 'hit' }),
       cacheMiss: (kind) => cache.inc({ kind, result: 'miss' }),

@@ -58,8 +58,8 @@ export function opsRoutes(deps: OpsRoutesDeps): Router {
   });
 
   router.get('/metrics', (_req, res, next) => {
-    deps.metrics.registry.metrics().then((text) => {
-      res.status(200).type(deps.metrics.registry.contentType).send(text);
+    deps.metrics.collect().then((text) => {
+      res.status(200).type(deps.metrics.contentType).send(text);
     }, next);
   });
 

@@ -40,7 +40,7 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     level: config.logLevel,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
-  const metrics = createMetrics({ processMetrics: true });
+  const metrics = createMetrics({ processMetrics: true, clusterWide: true });
   const { provider, description } = createKeyProvider(config.keySource, {
     observer: metrics.keyProviderObserver,
     authObserver: vaultAuthLog(logger),

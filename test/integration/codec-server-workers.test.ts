@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +30,24 @@ async function post(path: string, payloads: unknown[]): Promise<Array<{ data?: s
   });
   expect(response.status).toBe(200);
   return ((await response.json()) as { payloads: Array<{ data?: string }> }).payloads;
+}
+
+/** One request on a connection of its own, so that node:cluster's round robin spreads them over the workers. */
+function onNewConnection(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolveRequest, rejectRequest) => {
+    const req = request(
+      `${url}${path}`,
+      { method, agent: false, headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolveRequest({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', rejectRequest);
+    req.end(body);
+  });
 }
 
 async function workerPids(): Promise<number[]> {
@@ -80,6 +99,20 @@ afterAll(() => {
 });
 
 describe('codec server with --workers 2', () => {
+  it('answers /metrics for all workers, whichever one serves the scrape', async () => {
+    const [sealed] = await post('/encode', [jsonPayloadJson('counted')]);
+    const body = JSON.stringify({ payloads: [sealed] });
+    for (let i = 0; i < 20; i++) expect((await onNewConnection('POST', '/decode', body)).status).toBe(200);
+    for (let scrape = 0; scrape < 4; scrape++) {
+      const { status, text } = await onNewConnection('GET', '/metrics');
+      expect(status).toBe(200);
+      const decoded = /^codec_server_http_requests_total\{route="decode",status="200"\} (\d+)$/m.exec(text);
+      expect(Number(decoded?.[1])).toBe(20);
+      const payloads = /^codec_server_payloads_total\{route="decode"\} (\d+)$/m.exec(text);
+      expect(Number(payloads?.[1])).toBe(20);
+    }
+  });
+
   it('serves from two processes, replaces a killed worker, and drains on SIGTERM', async () => {
     const [sealed] = await post('/encode', [jsonPayloadJson('shared port')]);
     for (let i = 0; i < 20; i++) expect(valueOfJsonPayload((await post('/decode', [sealed]))[0])).toBe('shared port');
