@@ -102,26 +102,27 @@ export class NonceSequence {
   }
 }
 
-/** Writes the head of the plaintext (the serialized payload before its data bytes) at `offset` of `out`. */
-export type HeadWriter<T> = (source: T, out: Uint8Array, offset: number) => void;
+/** Bytes of a sealed payload whose plaintext is `plaintextLength` bytes. */
+export function sealedLength(plaintextLength: number): number {
+  return V1_LAYOUT.header + plaintextLength + V1_LAYOUT.tag;
+}
 
 /**
- * Seals `head || body` into `salt || commitment || nonce || ciphertext || tag`, one allocation: the head (the
- * serialized payload's metadata, `headLength` bytes) is written by `writeHead` straight into the output, and `body` (the
- * payload's data) is never joined to it in a buffer of its own. `nonce` is the key's sequence, or fixed bytes for
- * test vectors.
+ * Seals `head || body` in place into `out` (of {@link sealedLength} bytes), which becomes
+ * `salt || commitment || nonce || ciphertext || tag`. The caller has written the head (`headLength` bytes, the
+ * serialized payload before its data) at offset {@link V1_LAYOUT.header}; `body` (the payload's data) is never
+ * joined to it in a buffer of its own. `nonce` is the key's sequence, or fixed bytes for test vectors.
  */
-export function seal<T>(
+export function seal(
   key: DerivedKey,
   aad: Uint8Array,
-  source: T,
+  out: Buffer,
   headLength: number,
-  writeHead: HeadWriter<T>,
   body: Uint8Array,
   nonce: NonceSequence | Uint8Array,
 ): Buffer {
   const plaintextLength = headLength + body.length;
-  const out = Buffer.allocUnsafe(V1_LAYOUT.header + plaintextLength + V1_LAYOUT.tag);
+  if (out.length !== sealedLength(plaintextLength)) throw new RangeError('seal: output buffer has the wrong length');
   out.set(key.salt, 0);
   out.set(key.commitment, V1_LAYOUT.salt);
   const nonceOffset = V1_LAYOUT.salt + V1_LAYOUT.commitment;
@@ -130,7 +131,6 @@ export function seal<T>(
   const cipher = createCipheriv('aes-256-gcm', key.encryptionKey, out.subarray(nonceOffset, V1_LAYOUT.header));
   cipher.setAAD(aad);
   let offset: number = V1_LAYOUT.header;
-  writeHead(source, out, offset);
   if (body.length <= SMALL_BODY) {
     // One native call beats two for small payloads: join the parts in the output buffer's ciphertext slot first.
     const plaintext = out.subarray(offset, offset + plaintextLength);

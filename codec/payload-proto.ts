@@ -58,24 +58,23 @@ function hasExtraFields(payload: Payload): boolean {
   return Array.isArray(external) && external.length > 0;
 }
 
-// Payloads with fields beyond metadata and data are rare: their generated encoding is kept between the length query
-// and the write.
-const generated = new WeakMap<Payload, Uint8Array>();
-
 function metadataEntryLength(key: Uint8Array, value: Uint8Array): number {
   return 1 + varintLength(key.length) + key.length + 1 + varintLength(value.length) + value.length;
 }
 
 /**
+ * The generated codec's encoding of a payload with fields beyond metadata and data (rare), else undefined: the
+ * payload is then written by {@link payloadHeadLength} / {@link writePayloadHead} followed by its data.
+ */
+export function extendedPayloadBytes(payload: Payload): Uint8Array | undefined {
+  return hasExtraFields(payload) ? PayloadMessage.encode(payload).finish() : undefined;
+}
+
+/**
  * The length of the head of `payload`'s serialization: its metadata entries and the `data` field's tag and length,
- * everything before the data bytes (or the whole encoding, for payloads with other fields).
+ * everything before the data bytes. Precondition: {@link extendedPayloadBytes} is undefined for it.
  */
 export function payloadHeadLength(payload: Payload): number {
-  if (hasExtraFields(payload)) {
-    const bytes = PayloadMessage.encode(payload).finish();
-    generated.set(payload, bytes);
-    return bytes.length;
-  }
   let size = 0;
   const metadata = payload.metadata;
   if (metadata != null) {
@@ -91,20 +90,8 @@ export function payloadHeadLength(payload: Payload): number {
   return size;
 }
 
-/** The bytes that follow the head: the payload's `data`, unchanged (empty for payloads with other fields). */
-export function payloadBody(payload: Payload): Uint8Array {
-  if (hasExtraFields(payload)) return EMPTY;
-  return payload.data ?? EMPTY;
-}
-
 /** Writes the head measured by {@link payloadHeadLength} into `out` at `offset`. */
 export function writePayloadHead(payload: Payload, out: Uint8Array, offset: number): void {
-  const whole = generated.get(payload);
-  if (whole !== undefined) {
-    generated.delete(payload);
-    out.set(whole, offset);
-    return;
-  }
   const metadata = payload.metadata;
   if (metadata != null) {
     for (const name in metadata) {
@@ -132,9 +119,11 @@ export function writePayloadHead(payload: Payload, out: Uint8Array, offset: numb
 
 /** Serializes `payload` as protobuf bytes, split into a prefix and the untouched data. */
 export function serializePayload(payload: Payload): SerializedPayload {
+  const extended = extendedPayloadBytes(payload);
+  if (extended !== undefined) return { prefix: extended, body: EMPTY };
   const prefix = new Uint8Array(payloadHeadLength(payload));
   writePayloadHead(payload, prefix, 0);
-  return { prefix, body: payloadBody(payload) };
+  return { prefix, body: payload.data ?? EMPTY };
 }
 
 /** Serializes `payload` into one contiguous array (used by tests and the spec's vectors). */

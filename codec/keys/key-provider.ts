@@ -47,7 +47,6 @@ export interface KeyProvider {
   close(): Promise<void>;
 }
 
-/** Observes key-source activity, for metrics. Every method is optional. */
 /** Options every caching key provider takes. */
 export interface ProviderCommonOptions {
   /** When the key source fails, cached keys past their age are still served this much longer. Default 15 min. */
@@ -59,6 +58,7 @@ export interface ProviderCommonOptions {
   readonly now?: () => number;
 }
 
+/** Observes key-source activity, for metrics. Every method is optional. */
 export interface KeyProviderObserver {
   cacheHit?(kind: 'latest' | 'version'): void;
   cacheMiss?(kind: 'latest' | 'version'): void;

@@ -3,7 +3,12 @@ import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { buildAad, deriveKey, NonceSequence, openSealed } from '../../codec/aes-gcm.js';
-import { payloadBody, payloadHeadLength, serializePayloadBytes, writePayloadHead } from '../../codec/payload-proto.js';
+import {
+  extendedPayloadBytes,
+  payloadHeadLength,
+  serializePayloadBytes,
+  writePayloadHead,
+} from '../../codec/payload-proto.js';
 import { sealPayload } from '../../codec/seal-payload.js';
 import { FORMAT_IDS, METADATA_KEYS, V1_LAYOUT } from '../../codec/types.js';
 import { encryptedMetadataFactory } from '../../codec/wire-format.js';
@@ -56,7 +61,8 @@ describe('payload serialization', () => {
   it.each(cases)('writes the same bytes as the generated Payload codec: %s', (_name, payload) => {
     const head = new Uint8Array(payloadHeadLength(payload));
     writePayloadHead(payload, head, 0);
-    const ours = Buffer.concat([head, payloadBody(payload)]);
+    expect(extendedPayloadBytes(payload)).toBeUndefined();
+    const ours = Buffer.concat([head, payload.data ?? new Uint8Array(0)]);
     expect(ours.equals(Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish()))).toBe(true);
     expect(ours.equals(Buffer.from(serializePayloadBytes(payload)))).toBe(true);
   });
@@ -69,10 +75,9 @@ describe('payload serialization', () => {
 
   it('hands payloads with other fields to the generated codec whole', () => {
     const payload = { data: utf8.encode('x'), externalPayloads: [{ sizeBytes: 7 }] } as unknown as Payload;
-    const head = new Uint8Array(payloadHeadLength(payload));
-    writePayloadHead(payload, head, 0);
-    expect(payloadBody(payload).length).toBe(0);
-    expect(Buffer.from(head).equals(Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish()))).toBe(true);
+    const whole = Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish());
+    expect(Buffer.from(extendedPayloadBytes(payload)!).equals(whole)).toBe(true);
+    expect(Buffer.from(serializePayloadBytes(payload)).equals(whole)).toBe(true);
   });
 });
 
@@ -87,6 +92,9 @@ describe('sealPayload', () => {
       const opened = openSealed(key, aad, sealed);
       expect(opened.equals(Buffer.from(serializePayloadBytes(payload)))).toBe(true);
     }
+    const extended = { data: utf8.encode('x'), externalPayloads: [{ sizeBytes: 7 }] } as unknown as Payload;
+    const opened = openSealed(key, aad, sealPayload(key, aad, extended, nonces));
+    expect(opened.equals(Buffer.from(serializePayloadBytes(extended)))).toBe(true);
   });
 });
 
