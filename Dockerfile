@@ -1,6 +1,9 @@
 # The project's image: the codec server by default, and (with another command) the example worker and client and the
 # key administration CLI. Used by docker-compose.yml.
-FROM node:20-slim
+#
+# Built in the full Node image, which has a C compiler for the native AES-GCM module, and run in the slim one of the
+# same Node release (the module links against that Node's OpenSSL).
+FROM node:20 AS build
 
 WORKDIR /app
 
@@ -11,6 +14,11 @@ RUN npm ci --no-audit --no-fund
 
 COPY . .
 RUN npm run build
+
+FROM node:20-slim
+
+WORKDIR /app
+COPY --from=build /app /app
 
 USER node
 EXPOSE 8081

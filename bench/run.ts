@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
+  aeadBackend,
   CachingKeyProvider,
   EncryptionCodec,
   MemoryKeyStore,
@@ -34,6 +35,8 @@ const { values } = parseArgs({
 const log = (line: string) => console.log(line);
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 log(`machine: ${machine}`);
+const backend = aeadBackend();
+log(`AES-GCM: ${backend.name}${backend.reason === undefined ? '' : ` (${backend.reason})`}`);
 
 const bao = await OpenBaoServer.startDev();
 const closers: Array<() => Promise<unknown>> = [() => bao.stop()];
@@ -90,7 +93,14 @@ try {
     vault: { addr: bao.addr, token: bao.token },
   });
   if (values.json !== undefined) {
-    const report = { machine, date: new Date().toISOString(), cases, serverLoad, vaultRequests: vaultFigures };
+    const report = {
+      machine,
+      aead: backend.name,
+      date: new Date().toISOString(),
+      cases,
+      serverLoad,
+      vaultRequests: vaultFigures,
+    };
     writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${values.json}`);
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
+import { aeadBackend } from '../codec/index.js';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { usage } from './config-options.js';
@@ -39,10 +40,15 @@ async function main(): Promise<number> {
     throw err;
   });
   const auth = config.auth.mode === 'none' ? 'auth off' : `auth ${config.auth.mode}`;
+  const aead = aeadBackend();
   process.stderr.write(
-    `temporal-codec-server listening on ${running.url} (keys: ${deps.keySourceDescription}; ${auth})\n`,
+    `temporal-codec-server listening on ${running.url} (keys: ${deps.keySourceDescription}; ${auth}; AES-GCM ${aead.name})\n`,
   );
-  deps.logger.info({ url: running.url, keySource: config.keySource.kind, auth: config.auth.mode }, 'listening');
+  deps.logger.info(
+    { url: running.url, keySource: config.keySource.kind, auth: config.auth.mode, aead: aead.name },
+    'listening',
+  );
+  if (aead.reason !== undefined) deps.logger.info({ reason: aead.reason }, 'native AES-GCM module not in use');
   if (config.auth.mode === 'none' && !LOOPBACK.has(config.listen.host)) {
     // Without auth, anyone who can reach the port can decrypt every payload of every namespace it serves.
     deps.logger.warn({ host: config.listen.host }, 'auth is off on a non-loopback address; use --auth static or jwt');

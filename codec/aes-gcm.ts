@@ -1,10 +1,13 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { CodecError, ERROR_CODES } from './errors.js';
+import { nativeAead, type NativeAead, type NativeKeyHandle } from './native-aead.js';
 import { ROOT_KEY_BYTES, V1_LAYOUT } from './types.js';
 
 /**
  * The cryptography of wire format v1, and nothing else: no I/O, no key sourcing, no metadata. See
- * `docs/wire-format.md` for the construction and its test vectors.
+ * `docs/wire-format.md` for the construction and its test vectors. AES-GCM runs in the native module when it is
+ * usable (one OpenSSL context per derived key, see `native-aead.ts`) and in node:crypto otherwise; the bytes are the
+ * same either way.
  */
 
 const DERIVE_LABEL = Buffer.from('tvc1-derive', 'ascii');
@@ -22,6 +25,8 @@ export interface DerivedKey {
   readonly commitment: Buffer;
   /** The 64 derived bytes that both fields view; zeroed by {@link zeroDerivedKey}. */
   readonly material: Buffer;
+  /** The native module's context for `encryptionKey`, when that module is in use; freed by {@link zeroDerivedKey}. */
+  readonly native: NativeKeyHandle | undefined;
 }
 
 function lengthPrefixed(value: string): Buffer {
@@ -49,18 +54,39 @@ export function deriveKey(rootKey: Uint8Array, salt: Uint8Array, keyId: string, 
     });
   }
   const info = Buffer.concat([DERIVE_LABEL, lengthPrefixed(keyId), u32(version)]);
-  const okm = Buffer.from(hkdfSync('sha256', rootKey, salt, info, 64));
+  return fromMaterial(Buffer.from(salt), Buffer.from(hkdfSync('sha256', rootKey, salt, info, 64)));
+}
+
+/** An independent copy of `key`, with its own buffers and native context, for a cache with its own lifetime. */
+export function copyDerivedKey(key: DerivedKey): DerivedKey {
+  return fromMaterial(key.salt, Buffer.from(key.material));
+}
+
+function fromMaterial(salt: Buffer, material: Buffer): DerivedKey {
+  const encryptionKey = material.subarray(0, 32);
   return Object.freeze({
-    salt: Buffer.from(salt),
-    encryptionKey: okm.subarray(0, 32),
-    commitment: okm.subarray(32, 64),
-    material: okm,
+    salt,
+    encryptionKey,
+    commitment: material.subarray(32, 64),
+    material,
+    native: nativeAead()?.createKey(encryptionKey),
   });
 }
 
-/** Overwrites the derived key's secret bytes (the commitment shares their buffer). */
+/**
+ * Overwrites the derived key's secret bytes (the commitment shares their buffer) and frees its native context, after
+ * which sealing or opening with the key throws instead of using a zeroed key.
+ */
 export function zeroDerivedKey(key: DerivedKey): void {
   key.material.fill(0);
+  if (key.native !== undefined) nativeModule().disposeKey(key.native);
+}
+
+/** The native module; only called for a key that has a native handle, which only exists when the module does. */
+function nativeModule(): NativeAead {
+  const aead = nativeAead();
+  if (aead === undefined) throw new Error('native AES-GCM handle without the native module');
+  return aead;
 }
 
 /** Authenticated data: "tvc1-aad" || lp16(format) || lp16(namespace) || lp16(keyId) || u32(version). */
@@ -128,6 +154,11 @@ export function seal(
   const nonceOffset = V1_LAYOUT.salt + V1_LAYOUT.commitment;
   if (nonce instanceof NonceSequence) nonce.write(out, nonceOffset);
   else out.set(nonce, nonceOffset);
+  const handle = key.native;
+  if (handle !== undefined) {
+    nativeModule().seal(handle, out, headLength, body, aad);
+    return out;
+  }
   const cipher = createCipheriv('aes-256-gcm', key.encryptionKey, out.subarray(nonceOffset, V1_LAYOUT.header));
   cipher.setAAD(aad);
   let offset: number = V1_LAYOUT.header;
@@ -151,61 +182,11 @@ function put(out: Buffer, offset: number, bytes: Uint8Array): number {
   return offset + bytes.length;
 }
 
-/** The fixed fields of a sealed payload, as views into it. */
-export interface SealedParts {
-  readonly salt: Buffer;
-  readonly commitment: Buffer;
-  readonly nonce: Buffer;
-  readonly ciphertext: Buffer;
-  readonly tag: Buffer;
-}
-
-/** Splits sealed data into its fields. Precondition: lengths are checked before any crypto runs. */
-export function splitSealed(data: Uint8Array): SealedParts {
-  if (data.length < V1_LAYOUT.minimum) {
-    throw new CodecError(
-      ERROR_CODES.truncated,
-      `Encrypted data is ${data.length} bytes, shorter than the ${V1_LAYOUT.minimum}-byte minimum`,
-      {
-        context: { field: 'data' },
-      },
-    );
-  }
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
-  const commitmentEnd = V1_LAYOUT.salt + V1_LAYOUT.commitment;
-  return {
-    salt: buf.subarray(0, V1_LAYOUT.salt),
-    commitment: buf.subarray(V1_LAYOUT.salt, commitmentEnd),
-    nonce: buf.subarray(commitmentEnd, V1_LAYOUT.header),
-    ciphertext: buf.subarray(V1_LAYOUT.header, buf.length - V1_LAYOUT.tag),
-    tag: buf.subarray(buf.length - V1_LAYOUT.tag),
-  };
-}
-
 /**
- * Checks the key commitment, then decrypts and authenticates. Every failure is `ERR_DECRYPTION_FAILED` with no
- * detail, so an attacker learns nothing from the error.
- */
-export function open(key: DerivedKey, aad: Uint8Array, parts: SealedParts): Buffer {
-  if (!timingSafeEqual(key.commitment, parts.commitment)) throw decryptionFailed();
-  let plaintext: Buffer | undefined;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key.encryptionKey, parts.nonce);
-    decipher.setAAD(aad);
-    decipher.setAuthTag(parts.tag);
-    plaintext = decipher.update(parts.ciphertext);
-    decipher.final();
-    return plaintext;
-  } catch (cause) {
-    // Unauthenticated plaintext never leaves this function, not even in memory we no longer own.
-    plaintext?.fill(0);
-    throw decryptionFailed(cause);
-  }
-}
-
-/**
- * {@link open} straight from the sealed bytes, without building the intermediate views. Precondition: the length was
- * checked (at least {@link V1_LAYOUT.minimum} bytes) and `key` was derived from this payload's salt.
+ * Checks the key commitment, then decrypts and authenticates `salt || commitment || nonce || ciphertext || tag`.
+ * Every failure is `ERR_DECRYPTION_FAILED` with no detail, so an attacker learns nothing from the error.
+ * Precondition: the length was checked (at least {@link V1_LAYOUT.minimum} bytes) and `key` was derived from this
+ * payload's salt.
  */
 export function openSealed(key: DerivedKey, aad: Uint8Array, data: Uint8Array): Buffer {
   const end = data.length - V1_LAYOUT.tag;
@@ -215,6 +196,13 @@ export function openSealed(key: DerivedKey, aad: Uint8Array, data: Uint8Array): 
   let difference = 0;
   for (let i = 0; i < V1_LAYOUT.commitment; i++) difference |= commitment[i]! ^ data[V1_LAYOUT.salt + i]!;
   if (difference !== 0) throw decryptionFailed();
+  const handle = key.native;
+  if (handle !== undefined) {
+    const plaintext = Buffer.allocUnsafe(end - V1_LAYOUT.header);
+    // On failure the module has already wiped `plaintext`: unauthenticated bytes never leave it.
+    if (!nativeModule().open(handle, data, aad, plaintext)) throw decryptionFailed();
+    return plaintext;
+  }
   let plaintext: Buffer | undefined;
   try {
     const decipher = createDecipheriv(
@@ -228,6 +216,7 @@ export function openSealed(key: DerivedKey, aad: Uint8Array, data: Uint8Array): 
     decipher.final();
     return plaintext;
   } catch (cause) {
+    // Unauthenticated plaintext never leaves this function, not even in memory we no longer own.
     plaintext?.fill(0);
     throw decryptionFailed(cause);
   }

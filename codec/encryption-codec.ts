@@ -1,5 +1,5 @@
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
-import { buildAad, deriveKey, openSealed, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
+import { buildAad, copyDerivedKey, deriveKey, openSealed, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
 import { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
 import type { KeyProvider } from './keys/key-provider.js';
@@ -92,7 +92,7 @@ export class EncryptionCodec implements PayloadCodec {
       // No await from here to the end of the loop: a session replaced by another batch is zeroed at once, so it
       // must never be held across a suspension point.
       session = this.#sessions.install(namespace, material, payloads.length);
-      this.#decryptKeys.set(session.ref, copyKey(session.key));
+      this.#decryptKeys.set(session.ref, copyDerivedKey(session.key));
     }
     return this.#sealAll(session, payloads);
   }
@@ -156,7 +156,7 @@ export class EncryptionCodec implements PayloadCodec {
     const namespace = this.#resolveNamespace(context);
     const material = await this.#provider.encryptionKey(namespace, 1);
     const session = this.#sessions.install(namespace, material, 0);
-    this.#decryptKeys.set(session.ref, copyKey(session.key));
+    this.#decryptKeys.set(session.ref, copyDerivedKey(session.key));
   }
 
   /** Zeroes every derived key held by this codec. */
@@ -268,14 +268,4 @@ export class EncryptionCodec implements PayloadCodec {
     }
     return aad;
   }
-}
-
-function copyKey(key: DerivedKey): DerivedKey {
-  const material = Buffer.from(key.material);
-  return Object.freeze({
-    salt: key.salt,
-    encryptionKey: material.subarray(0, 32),
-    commitment: material.subarray(32, 64),
-    material,
-  });
 }

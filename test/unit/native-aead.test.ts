@@ -1,0 +1,185 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  buildAad,
+  deriveKey,
+  openSealed,
+  seal,
+  sealedLength,
+  zeroDerivedKey,
+  type DerivedKey,
+} from '../../codec/aes-gcm.js';
+import { aeadBackend, nativeAead, type NativeAead, type NativeKeyHandle } from '../../codec/native-aead.js';
+import { V1_LAYOUT } from '../../codec/types.js';
+import type { Vector } from '../support/vectors.js';
+
+// The native module is built by `npm install` (and again by `npm test`); this suite fails when it is missing, unless
+// TEMPORAL_CODEC_NATIVE=off says the node:crypto path is the one under test.
+const nativeExpected = process.env.TEMPORAL_CODEC_NATIVE !== 'off';
+const rootKey = Buffer.alloc(32, 0x11);
+const salt = Buffer.alloc(32, 0x22);
+const aad = buildAad('binary/encrypted-v1', 'default', 'ns-default', 3);
+const nonce = Buffer.from('000102030405060708090a0b', 'hex');
+const published = JSON.parse(
+  readFileSync(new URL('../../docs/test-vectors.json', import.meta.url), 'utf8'),
+) as Vector[];
+
+/** The same key with no native handle: seal and open take the node:crypto path. */
+function nodeCryptoKey(key: DerivedKey): DerivedKey {
+  return { ...key, native: undefined };
+}
+
+function sealWith(key: DerivedKey, head: Buffer, body: Buffer): Buffer {
+  const out = Buffer.alloc(sealedLength(head.length + body.length));
+  head.copy(out, V1_LAYOUT.header);
+  return seal(key, aad, out, head.length, body, nonce);
+}
+
+function pattern(length: number, seed: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
+
+describe('AES-GCM backend', () => {
+  it('is the native module built at install (node:crypto with TEMPORAL_CODEC_NATIVE=off)', () => {
+    expect(aeadBackend()).toEqual(
+      nativeExpected ? { name: 'native' } : { name: 'node:crypto', reason: 'TEMPORAL_CODEC_NATIVE=off' },
+    );
+    expect(deriveKey(rootKey, salt, 'ns-default', 3).native === undefined).toBe(!nativeExpected);
+  });
+});
+
+describe.runIf(nativeExpected)('native AES-GCM module', () => {
+  const aead = nativeAead() as NativeAead;
+
+  it.each([0, 1, 15, 16, 17, 255, 4096, 16 * 1024, 16 * 1024 + 1, 100_000])(
+    'seals %i-byte bodies to the bytes node:crypto gives, and each opens the other',
+    (bodyLength) => {
+      const key = deriveKey(rootKey, salt, 'ns-default', 3);
+      for (const headLength of [0, 3, 40]) {
+        const head = pattern(headLength, 7);
+        const body = pattern(bodyLength, headLength);
+        const native = sealWith(key, head, body);
+        const reference = sealWith(nodeCryptoKey(key), head, body);
+        expect(native.equals(reference)).toBe(true);
+        const plaintext = Buffer.concat([head, body]);
+        expect(openSealed(key, aad, reference).equals(plaintext)).toBe(true);
+        expect(openSealed(nodeCryptoKey(key), aad, native).equals(plaintext)).toBe(true);
+      }
+    },
+  );
+
+  it('rejects every flipped bit after the commitment, and a wrong AAD, wiping what it wrote', () => {
+    const key = deriveKey(rootKey, salt, 'ns-default', 3);
+    const sealed = sealWith(key, Buffer.from('head'), pattern(20, 1));
+    const out = Buffer.alloc(sealed.length - V1_LAYOUT.minimum);
+    const handle = key.native as NativeKeyHandle;
+    for (let bit = (V1_LAYOUT.salt + V1_LAYOUT.commitment) * 8; bit < sealed.length * 8; bit++) {
+      const forged = Buffer.from(sealed);
+      forged[bit >> 3] = forged[bit >> 3]! ^ (1 << (bit & 7));
+      out.fill(0xff);
+      expect(aead.open(handle, forged, aad, out)).toBe(false);
+      expect(out.every((byte) => byte === 0)).toBe(true);
+    }
+    expect(aead.open(handle, sealed, buildAad('binary/encrypted-v1', 'other', 'ns-default', 3), out)).toBe(false);
+    expect(aead.open(handle, sealed, aad, out)).toBe(true);
+  });
+
+  it('reads plain Uint8Array views at any offset', () => {
+    const key = deriveKey(rootKey, salt, 'ns-default', 3);
+    const sealed = sealWith(key, Buffer.alloc(0), pattern(50, 3));
+    const backing = new Uint8Array(sealed.length + 10);
+    backing.set(sealed, 7);
+    const view = backing.subarray(7, 7 + sealed.length);
+    const aadView = new Uint8Array(aad.length + 5);
+    aadView.set(aad, 5);
+    const out = new Uint8Array(50);
+    expect(aead.open(key.native as NativeKeyHandle, view, aadView.subarray(5), out)).toBe(true);
+    expect(Buffer.from(out).equals(pattern(50, 3))).toBe(true);
+  });
+
+  it('refuses bad arguments with TypeError or RangeError, never reading out of bounds', () => {
+    const key = deriveKey(rootKey, salt, 'ns-default', 3);
+    const handle = key.native as NativeKeyHandle;
+    const sealed = sealWith(key, Buffer.alloc(0), pattern(10, 0));
+    expect(() => aead.createKey(Buffer.alloc(31))).toThrow(RangeError);
+    expect(() => aead.createKey('key' as unknown as Uint8Array)).toThrow(TypeError);
+    expect(() => aead.createKey(new Uint16Array(16) as never)).toThrow(TypeError);
+    expect(() => aead.open({} as NativeKeyHandle, sealed, aad, Buffer.alloc(10))).toThrow(TypeError);
+    expect(() => aead.open(handle, sealed, aad, Buffer.alloc(11))).toThrow(RangeError);
+    expect(() => aead.open(handle, sealed.subarray(0, V1_LAYOUT.minimum - 1), aad, Buffer.alloc(0))).toThrow(
+      RangeError,
+    );
+    expect(() => aead.seal(handle, Buffer.alloc(V1_LAYOUT.minimum + 4), 5, Buffer.alloc(0), aad)).toThrow(RangeError);
+    expect(() => aead.seal(handle, Buffer.alloc(V1_LAYOUT.minimum), 0, Buffer.alloc(1), aad)).toThrow(RangeError);
+    for (const headLength of [-1, 0.5, Number.NaN, 2 ** 53])
+      expect(() => aead.seal(handle, Buffer.alloc(V1_LAYOUT.minimum), headLength, Buffer.alloc(0), aad)).toThrow(
+        RangeError,
+      );
+    expect(() => aead.seal(handle, Buffer.alloc(V1_LAYOUT.minimum), '0' as never, Buffer.alloc(0), aad)).toThrow(
+      TypeError,
+    );
+  });
+
+  it('throws after zeroDerivedKey instead of sealing or opening with a wiped key', () => {
+    const key = deriveKey(rootKey, salt, 'ns-default', 3);
+    const sealed = sealWith(key, Buffer.alloc(0), pattern(10, 0));
+    zeroDerivedKey(key);
+    expect(() => sealWith(key, Buffer.alloc(0), pattern(10, 0))).toThrow(/disposed/);
+    const handle = key.native as NativeKeyHandle;
+    expect(() => aead.open(handle, sealed, aad, Buffer.alloc(10))).toThrow(/disposed/);
+    // The commitment was wiped too, so the codec's own path fails before reaching the module.
+    expect(() => openSealed(key, aad, sealed)).toThrow('Decryption failed');
+    expect(() => zeroDerivedKey(key)).not.toThrow();
+  });
+
+  it('frees the contexts of handles left to the garbage collector', () => {
+    const modulePath = new URL('../../native/build/aead.node', import.meta.url).pathname;
+    // Without the finalizer, 400,000 OpenSSL GCM contexts would hold hundreds of MiB.
+    // Finalizers run after a collection, once the event loop turns.
+    const script = `
+      const aead = require(${JSON.stringify(modulePath)});
+      const key = Buffer.alloc(32, 1);
+      const settle = () => new Promise((resolve) => setImmediate(resolve));
+      const churn = async () => { for (let i = 0; i < 100000; i++) aead.createKey(key); global.gc(); await settle(); await settle(); };
+      (async () => {
+        await churn(); const before = process.memoryUsage().rss;
+        for (let round = 0; round < 4; round++) await churn();
+        console.log(Math.round((process.memoryUsage().rss - before) / 2 ** 20));
+      })();`;
+    const run = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(Number(run.stdout.trim())).toBeLessThan(32);
+  });
+});
+
+describe('TEMPORAL_CODEC_NATIVE', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  async function freshBackend(value: string) {
+    vi.stubEnv('TEMPORAL_CODEC_NATIVE', value);
+    vi.resetModules();
+    return import('../../codec/native-aead.js');
+  }
+
+  it('off: node:crypto computes every published test vector', async () => {
+    const fresh = await freshBackend('off');
+    expect(fresh.aeadBackend()).toEqual({ name: 'node:crypto', reason: 'TEMPORAL_CODEC_NATIVE=off' });
+    const { computeVector } = await import('../support/vectors.js');
+    for (const vector of published) expect(computeVector(vector)).toEqual(vector);
+  });
+
+  it.runIf(nativeExpected)('require: the native module, checked', async () => {
+    expect((await freshBackend('require')).aeadBackend()).toEqual({ name: 'native' });
+  });
+
+  it('anything else is refused with the accepted values', async () => {
+    const fresh = await freshBackend('yes');
+    expect(() => fresh.aeadBackend()).toThrow(/auto, off or require/);
+  });
+});
