@@ -81,6 +81,13 @@ static bool get_key(napi_env env, napi_value value, AeadKey **key) {
   return napi_get_value_external(env, value, (void **)key) == napi_ok;
 }
 
+/* Reads exactly `count` arguments, the first a key handle of this module. */
+static bool get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv, AeadKey **key) {
+  size_t argc = count;
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == count &&
+         get_key(env, argv[0], key);
+}
+
 /* Feeds `length` bytes through the cipher, in chunks EVP accepts; `out` may equal `in`. */
 static bool update(EVP_CIPHER_CTX *ctx, unsigned char *out, const unsigned char *in, size_t length) {
   while (length > 0) {
@@ -92,6 +99,11 @@ static bool update(EVP_CIPHER_CTX *ctx, unsigned char *out, const unsigned char 
     length -= (size_t)chunk;
   }
   return true;
+}
+
+/* Whether two byte ranges share memory; the cipher's input and output must be the same bytes or disjoint. */
+static bool overlap(const unsigned char *a, size_t a_length, const unsigned char *b, size_t b_length) {
+  return a_length > 0 && b_length > 0 && a < b + b_length && b < a + a_length;
 }
 
 static bool add_aad(EVP_CIPHER_CTX *ctx, const unsigned char *aad, size_t length) {
@@ -137,10 +149,9 @@ static napi_value create_key(napi_env env, napi_callback_info info) {
 
 /* disposeKey(handle): frees the context now instead of at garbage collection. Idempotent. */
 static napi_value dispose_key(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
   AeadKey *key;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || !get_key(env, argv[0], &key)) {
+  if (!get_args(env, info, 1, argv, &key)) {
     return fail(env, "ERR_INVALID_ARG", "disposeKey(handle) takes a key handle", false);
   }
   free_key(key);
@@ -152,14 +163,12 @@ static napi_value dispose_key(napi_env env, napi_callback_info info) {
  * offset 76; the head is encrypted in place, `body` is encrypted after it, and the tag fills the last 16 bytes.
  */
 static napi_value seal(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
   AeadKey *key;
   unsigned char *out, *body, *aad;
   size_t out_length, body_length, aad_length;
   double head_number;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !get_key(env, argv[0], &key) ||
-      !get_bytes(env, argv[1], &out, &out_length) || napi_get_value_double(env, argv[2], &head_number) != napi_ok ||
+  if (!get_args(env, info, 5, argv, &key) || !get_bytes(env, argv[1], &out, &out_length) || napi_get_value_double(env, argv[2], &head_number) != napi_ok ||
       !get_bytes(env, argv[3], &body, &body_length) || !get_bytes(env, argv[4], &aad, &aad_length)) {
     return fail(env, "ERR_INVALID_ARG", "seal(handle, out, headLength, body, aad): bad argument", false);
   }
@@ -172,6 +181,9 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   if (out_length < HEADER_BYTES + TAG_BYTES || out_length - HEADER_BYTES - TAG_BYTES < head_length ||
       out_length - HEADER_BYTES - TAG_BYTES - head_length != body_length) {
     return fail(env, "ERR_INVALID_ARG", "seal: output buffer has the wrong length", true);
+  }
+  if (overlap(out, out_length, body, body_length) || overlap(out, out_length, aad, aad_length)) {
+    return fail(env, "ERR_INVALID_ARG", "seal: body and aad must not share memory with the output", false);
   }
   unsigned char *head = out + HEADER_BYTES;
   int written = 0;
@@ -192,19 +204,20 @@ static napi_value seal(napi_env env, napi_callback_info info) {
  * Returns true, or false with `out` wiped when authentication fails. The commitment is checked by the caller.
  */
 static napi_value open_sealed(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
   AeadKey *key;
   unsigned char *data, *aad, *out;
   size_t data_length, aad_length, out_length;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4 || !get_key(env, argv[0], &key) ||
-      !get_bytes(env, argv[1], &data, &data_length) || !get_bytes(env, argv[2], &aad, &aad_length) ||
+  if (!get_args(env, info, 4, argv, &key) || !get_bytes(env, argv[1], &data, &data_length) || !get_bytes(env, argv[2], &aad, &aad_length) ||
       !get_bytes(env, argv[3], &out, &out_length)) {
     return fail(env, "ERR_INVALID_ARG", "open(handle, data, aad, out): bad argument", false);
   }
   if (key->ctx == NULL) return fail(env, "ERR_NATIVE_AEAD_DISPOSED", "key handle was disposed", false);
   if (data_length < HEADER_BYTES + TAG_BYTES || out_length != data_length - HEADER_BYTES - TAG_BYTES) {
     return fail(env, "ERR_INVALID_ARG", "open: output buffer has the wrong length", true);
+  }
+  if (overlap(out, out_length, data, data_length) || overlap(out, out_length, aad, aad_length)) {
+    return fail(env, "ERR_INVALID_ARG", "open: the output must not share memory with data or aad", false);
   }
   unsigned char tag[TAG_BYTES];
   for (int i = 0; i < TAG_BYTES; i++) tag[i] = data[data_length - TAG_BYTES + i];

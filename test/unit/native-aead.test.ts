@@ -118,6 +118,13 @@ describe.runIf(nativeExpected)('native AES-GCM module', () => {
       expect(() => aead.seal(handle, Buffer.alloc(V1_LAYOUT.minimum), headLength, Buffer.alloc(0), aad)).toThrow(
         RangeError,
       );
+    const shared = Buffer.alloc(V1_LAYOUT.minimum + 40);
+    expect(() => aead.seal(handle, shared.subarray(0, V1_LAYOUT.minimum + 10), 0, shared.subarray(30, 40), aad)).toThrow(
+      TypeError,
+    );
+    expect(() => aead.open(handle, sealed, aad, sealed.subarray(V1_LAYOUT.header, V1_LAYOUT.header + 10))).toThrow(
+      TypeError,
+    );
     expect(() => aead.seal(handle, Buffer.alloc(V1_LAYOUT.minimum), '0' as never, Buffer.alloc(0), aad)).toThrow(
       TypeError,
     );
