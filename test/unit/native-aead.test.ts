@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   buildAad,
@@ -71,6 +73,37 @@ describe.runIf(nativeExpected)('native AES-GCM module', () => {
     },
   );
 
+  it('agrees with node:crypto on random keys, nonces, AAD, heads and bodies', () => {
+    const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((b) => Buffer.from(b));
+    const exact = (length: number) =>
+      fc.uint8Array({ minLength: length, maxLength: length }).map((b) => Buffer.from(b));
+    fc.assert(
+      fc.property(exact(32), exact(12), bytes(100), bytes(64), bytes(5000), (key, iv, extraAad, head, body) => {
+        const handle = aead.createKey(key);
+        try {
+          const out = Buffer.alloc(sealedLength(head.length + body.length));
+          iv.copy(out, V1_LAYOUT.salt + V1_LAYOUT.commitment);
+          head.copy(out, V1_LAYOUT.header);
+          aead.seal(handle, out, head.length, body, extraAad);
+          const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(extraAad);
+          const expected = Buffer.concat([
+            cipher.update(head),
+            cipher.update(body),
+            cipher.final(),
+            cipher.getAuthTag(),
+          ]);
+          expect(out.subarray(V1_LAYOUT.header).equals(expected)).toBe(true);
+          const opened = Buffer.alloc(head.length + body.length);
+          expect(aead.open(handle, out, extraAad, opened)).toBe(true);
+          expect(opened.equals(Buffer.concat([head, body]))).toBe(true);
+        } finally {
+          aead.disposeKey(handle);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('rejects every flipped bit after the commitment, and a wrong AAD, wiping what it wrote', () => {
     const key = deriveKey(rootKey, salt, 'ns-default', 3);
     const sealed = sealWith(key, Buffer.from('head'), pattern(20, 1));
@@ -119,9 +152,9 @@ describe.runIf(nativeExpected)('native AES-GCM module', () => {
         RangeError,
       );
     const shared = Buffer.alloc(V1_LAYOUT.minimum + 40);
-    expect(() => aead.seal(handle, shared.subarray(0, V1_LAYOUT.minimum + 10), 0, shared.subarray(30, 40), aad)).toThrow(
-      TypeError,
-    );
+    expect(() =>
+      aead.seal(handle, shared.subarray(0, V1_LAYOUT.minimum + 10), 0, shared.subarray(30, 40), aad),
+    ).toThrow(TypeError);
     expect(() => aead.open(handle, sealed, aad, sealed.subarray(V1_LAYOUT.header, V1_LAYOUT.header + 10))).toThrow(
       TypeError,
     );
