@@ -8,6 +8,7 @@ import {
   randomPayloadArbitrary,
 } from '../test/support/decoder-fuzz.js';
 import { runHttpFuzz } from './http-fuzz.js';
+import { aeadBackend } from '../codec/index.js';
 
 // `npm run fuzz [-- --cases N] [-- --http-cases N] [-- --seed S]`: the decoder properties of the unit suite at
 // fuzzing volume, then the codec server's HTTP surface. Exits non-zero on any violation.
@@ -21,7 +22,7 @@ const { values } = parseArgs({
 });
 const cases = Number(values.cases);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
-console.log(`seed ${seed}`);
+console.log(`seed ${seed}, AES-GCM ${aeadBackend().name}`);
 
 const fixture = await createFuzzFixture();
 let violations = 0;
