@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
-import { aeadBackend } from '../codec/index.js';
+import { aeadBackend, type AeadBackend } from '../codec/index.js';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { usage } from './config-options.js';
@@ -17,8 +17,11 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  */
 async function main(): Promise<number> {
   let config: ServerConfig;
+  let aead: AeadBackend;
   try {
     config = loadConfig(process.env, process.argv.slice(2));
+    // TEMPORAL_CODEC_NATIVE=require without a usable native module is a configuration error: refuse to start.
+    aead = aeadBackend();
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
@@ -40,7 +43,6 @@ async function main(): Promise<number> {
     throw err;
   });
   const auth = config.auth.mode === 'none' ? 'auth off' : `auth ${config.auth.mode}`;
-  const aead = aeadBackend();
   process.stderr.write(
     `temporal-codec-server listening on ${running.url} (keys: ${deps.keySourceDescription}; ${auth}; AES-GCM ${aead.name})\n`,
   );

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CodecError, ERROR_CODES } from './errors.js';
 import { V1_LAYOUT } from './types.js';
 
 /**
@@ -88,12 +89,17 @@ function checkKnownAnswer(aead: NativeAead): string | undefined {
 function load(): { aead?: NativeAead; backend: AeadBackend } {
   const mode = process.env.TEMPORAL_CODEC_NATIVE || 'auto';
   if (mode !== 'auto' && mode !== 'off' && mode !== 'require') {
-    throw new Error(`TEMPORAL_CODEC_NATIVE must be auto, off or require, not ${JSON.stringify(mode)}`);
+    throw new CodecError(
+      ERROR_CODES.invalidConfig,
+      `TEMPORAL_CODEC_NATIVE must be auto, off or require, not ${JSON.stringify(mode)}`,
+    );
   }
   if (mode === 'off') return { backend: { name: 'node:crypto', reason: 'TEMPORAL_CODEC_NATIVE=off' } };
   const reason = tryLoad();
   if (typeof reason !== 'string') return { aead: reason, backend: { name: 'native' } };
-  if (mode === 'require') throw new Error(`TEMPORAL_CODEC_NATIVE=require, but ${reason}`);
+  if (mode === 'require') {
+    throw new CodecError(ERROR_CODES.invalidConfig, `TEMPORAL_CODEC_NATIVE=require, but ${reason}`);
+  }
   return { backend: { name: 'node:crypto', reason } };
 }
 

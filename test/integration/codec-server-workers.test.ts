@@ -133,3 +133,36 @@ describe('codec server with --workers 2', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('the compiled command and the AES-GCM implementation', () => {
+  const main = () => resolve(buildDir, 'codec-server/main.js');
+
+  it('says which implementation it runs in the line it prints at start', async () => {
+    const keyring = resolve(buildDir, 'aead-keyring.json');
+    const server = spawn(process.execPath, [main(), '--port', '0', '--keyring', keyring], {
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    server.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    try {
+      await waitUntil(() => Promise.resolve(stderr.includes('listening on') ? true : undefined), {
+        timeoutMs: 20_000,
+        description: 'the server to listen',
+      });
+      const expected = process.env.TEMPORAL_CODEC_NATIVE === 'off' ? 'AES-GCM node:crypto' : 'AES-GCM native';
+      expect(stderr).toMatch(new RegExp(`listening on http://\\S+ \\(.*; ${expected}\\)`));
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start, exit 2, on a TEMPORAL_CODEC_NATIVE it does not know', async () => {
+    const failed = await run(process.execPath, [main(), '--port', '0'], {
+      env: { PATH: process.env.PATH, TEMPORAL_CODEC_NATIVE: 'sometimes' },
+      timeout: 20_000,
+    }).catch((err: { code?: number; stderr?: string }) => err);
+    expect(failed).toMatchObject({ code: 2 });
+    expect((failed as { stderr: string }).stderr).toContain('TEMPORAL_CODEC_NATIVE must be auto, off or require');
+  });
+});
