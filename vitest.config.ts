@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing but Node; `integration` (OpenBao, Temporal, the CLI, a browser) gets the global
-// set-up that starts a shared OpenBao. `npm run test:unit` therefore works on a machine with no servers at all.
+// `unit` needs nothing but Node; `integration` (OpenBao, Temporal, the CLI, a browser) gets the global set-up that
+// starts a shared OpenBao. `npm run test:unit` therefore works on a machine with no servers at all. `unit-node-crypto`
+// runs the codec's own unit tests again without the native AES-GCM module, so the fallback stays proven too.
 export default defineConfig({
   test: {
     // Integration tests start real OpenBao and Temporal servers; startup alone can take several seconds.
@@ -13,6 +14,20 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'unit-node-crypto',
+          env: { TEMPORAL_CODEC_NATIVE: 'off' },
+          include: [
+            'test/unit/encryption-codec.test.ts',
+            'test/unit/sealing-primitives.test.ts',
+            'test/unit/test-vectors.test.ts',
+            'test/unit/decoder-fuzz.test.ts',
+            'test/unit/native-aead.test.ts',
+          ],
+        },
+      },
       {
         extends: true,
         test: {

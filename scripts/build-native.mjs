@@ -23,13 +23,18 @@ function skip(reason) {
   process.exit(0);
 }
 
-/** Node's headers: `<prefix>/include/node`, next to the running binary or at the prefix Node was configured with. */
+/**
+ * Node's headers: `TEMPORAL_CODEC_NODE_HEADERS` when set (and nothing else then), else `<prefix>/include/node` next to
+ * the running binary or at the prefix Node was configured with.
+ */
 function nodeHeaders() {
-  const candidates = [
-    process.env.TEMPORAL_CODEC_NODE_HEADERS,
-    join(dirname(process.execPath), '..', 'include', 'node'),
-    process.config.variables.node_prefix && join(process.config.variables.node_prefix, 'include', 'node'),
-  ];
+  const override = process.env.TEMPORAL_CODEC_NODE_HEADERS;
+  const candidates = override
+    ? [override]
+    : [
+        join(dirname(process.execPath), '..', 'include', 'node'),
+        process.config.variables.node_prefix && join(process.config.variables.node_prefix, 'include', 'node'),
+      ];
   return candidates.find((dir) => dir && existsSync(join(dir, 'node_api.h')));
 }
 
