@@ -18,7 +18,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit-node-crypto',
-          env: { TEMPORAL_CODEC_NATIVE: 'off' },
+          env: { TEST_NATIVE_AEAD: 'off' },
+          setupFiles: ['test/support/native-aead-mode.ts'],
           include: [
             'test/unit/encryption-codec.test.ts',
             'test/unit/sealing-primitives.test.ts',

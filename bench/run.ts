@@ -2,14 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
-  aeadBackend,
   CachingKeyProvider,
+  configureNativeAead,
   EncryptionCodec,
   MemoryKeyStore,
   VaultClient,
   VaultKvStore,
   VaultTransitKeyProvider,
   VaultTransitKeys,
+  type NativeAeadMode,
 } from '../codec/index.js';
 import { startCountingProxy } from '../test/support/counting-proxy.js';
 import { OpenBaoServer } from '../test/support/openbao-server.js';
@@ -19,11 +20,16 @@ import { SampleStyleCodec } from './sample-codec.js';
 import { measureServerLoad, type LoadCase } from './server-load.js';
 import { countVaultRequests, type VaultRequestFigures } from './vault-requests.js';
 
-// `npm run bench [-- --json [file]] [-- --quick]`: codec throughput against raw AES-256-GCM and a sample-style codec,
-// and Vault requests per 1,000 payloads, against a real OpenBao dev server started for the run.
+// `npm run bench [-- --json [file]] [-- --quick] [-- --native-aes-gcm off]`: codec throughput against raw
+// AES-256-GCM and a sample-style codec, the codec server against a sample-style server, and Vault requests per 1,000
+// payloads, against a real OpenBao dev server started for the run.
 
 const { values } = parseArgs({
-  options: { json: { type: 'string' }, quick: { type: 'boolean', default: false } },
+  options: {
+    json: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'native-aes-gcm': { type: 'string', default: 'auto' },
+  },
   allowPositionals: false,
   strict: true,
   // `--json` alone (last, or followed by another flag) writes bench-results.json; `--json FILE` writes FILE.
@@ -35,7 +41,8 @@ const { values } = parseArgs({
 const log = (line: string) => console.log(line);
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 log(`machine: ${machine}`);
-const backend = aeadBackend();
+const nativeAead = values['native-aes-gcm'] as NativeAeadMode;
+const backend = configureNativeAead(nativeAead);
 log(`AES-GCM: ${backend.name}${backend.reason === undefined ? '' : ` (${backend.reason})`}`);
 
 const bao = await OpenBaoServer.startDev();
@@ -91,6 +98,7 @@ try {
     durationSec: values.quick ? 2 : 5,
     log,
     vault: { addr: bao.addr, token: bao.token },
+    nativeAead,
   });
   if (values.json !== undefined) {
     const report = {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import type { NativeAeadMode } from '../codec/index.js';
 import { freePort } from '../test/support/free-port.js';
 import { projectRoot } from '../test/support/tools.js';
 
@@ -107,13 +108,16 @@ export async function measureServerLoad(options: {
   log: (line: string) => void;
   /** When given, also measures `--workers 2` on Vault KV (the key `default` under `temporal-codec/` must exist). */
   vault?: { addr: string; token: string };
+  /** The codec server's `--native-aes-gcm`. */
+  nativeAead: NativeAeadMode;
 }): Promise<LoadCase[]> {
+  const aead = ['--native-aes-gcm', options.nativeAead];
   const keyring = join(mkdtempSync(join(tmpdir(), 'bench-keyring-')), 'keyring.json');
   const ourPort = await freePort();
   const referencePort = await freePort();
   const servers = {
     'codec-server': await startProcess(
-      ['dist/codec-server/main.js', '--port', String(ourPort), '--keyring', keyring],
+      ['dist/codec-server/main.js', '--port', String(ourPort), '--keyring', keyring, ...aead],
       ourPort,
     ),
     'reference (sample-style)': await startProcess(
@@ -133,6 +137,7 @@ export async function measureServerLoad(options: {
         options.vault.addr,
         '--workers',
         '2',
+        ...aead,
       ],
       clusterPort,
       { ...process.env, VAULT_TOKEN: options.vault.token },

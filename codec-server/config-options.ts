@@ -204,6 +204,12 @@ export const OPTIONS = {
     type: 'string',
     description: 'On SIGTERM/SIGINT, how long in-flight requests may finish (default 10000)',
   },
+  nativeAead: {
+    flag: 'native-aes-gcm',
+    env: 'CODEC_NATIVE_AES_GCM',
+    type: 'string',
+    description: 'auto (default): the native AES-GCM module when built; off: node:crypto; require: refuse without it',
+  },
   logLevel: {
     flag: 'log-level',
     env: 'LOG_LEVEL',

@@ -1,4 +1,4 @@
-import type { VaultAuthConfig } from '../codec/index.js';
+import type { NativeAeadMode, VaultAuthConfig } from '../codec/index.js';
 
 /** Log levels accepted by `--log-level` (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -93,5 +93,7 @@ export interface ServerConfig {
   /** Server processes sharing the port (node:cluster); 1 serves from this process. */
   readonly workers: number;
   readonly shutdownGraceMs: number;
+  /** Which AES-GCM implementation the codecs use (see `configureNativeAead`). */
+  readonly nativeAead: NativeAeadMode;
   readonly logLevel: LogLevel;
 }

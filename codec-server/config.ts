@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { CodecError, ERROR_CODES, assertNamespace } from '../codec/index.js';
+import { CodecError, ERROR_CODES, NATIVE_AEAD_MODES, assertNamespace } from '../codec/index.js';
 import { flag, httpUrl, integer, list, size, text } from './config-fields.js';
 import { OPTIONS, type OptionName, type OptionSpec } from './config-options.js';
 import { LOG_LEVELS, type AuthConfig, type ServerConfig } from './config-types.js';
@@ -40,6 +40,7 @@ const schema = z
       .union([z.literal('auto'), z.string().regex(/^[1-9][0-9]?$/, 'must be a number from 1 to 99, or auto')])
       .default('1'),
     shutdownGraceMs: integer(0, 3_600_000).default(10_000),
+    nativeAead: z.enum(NATIVE_AEAD_MODES, `must be one of ${NATIVE_AEAD_MODES.join(', ')}`).default('auto'),
     logLevel: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('info'),
   })
   .superRefine((raw, ctx) => {
@@ -151,6 +152,7 @@ function toConfig(raw: Raw): ServerConfig {
     limits: { bodyBytes: raw.bodyLimit, maxPayloads: raw.maxPayloads, requestTimeoutMs: raw.requestTimeoutMs },
     workers: raw.workers === 'auto' ? availableParallelism() : Number(raw.workers),
     shutdownGraceMs: raw.shutdownGraceMs,
+    nativeAead: raw.nativeAead,
     logLevel: raw.logLevel,
   };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
-import { aeadBackend, type AeadBackend } from '../codec/index.js';
+import { configureNativeAead, type AeadBackend } from '../codec/index.js';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { usage } from './config-options.js';
@@ -20,8 +20,8 @@ async function main(): Promise<number> {
   let aead: AeadBackend;
   try {
     config = loadConfig(process.env, process.argv.slice(2));
-    // TEMPORAL_CODEC_NATIVE=require without a usable native module is a configuration error: refuse to start.
-    aead = aeadBackend();
+    // `require` without a usable native module is a configuration error: refuse to start.
+    aead = configureNativeAead(config.nativeAead);
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     return 2;

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { CodecError, ERROR_CODES } from './errors.js';
-import { nativeAead, type NativeAead, type NativeKeyHandle } from './native-aead.js';
+import { loadedNativeAead, nativeAead, type NativeAead, type NativeKeyHandle } from './native-aead.js';
 import { ROOT_KEY_BYTES, V1_LAYOUT } from './types.js';
 
 /**
@@ -84,7 +84,7 @@ export function zeroDerivedKey(key: DerivedKey): void {
 
 /** The native module; only called for a key that has a native handle, which only exists when the module does. */
 function nativeModule(): NativeAead {
-  const aead = nativeAead();
+  const aead = loadedNativeAead();
   if (aead === undefined) throw new Error('native AES-GCM handle without the native module');
   return aead;
 }

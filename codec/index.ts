@@ -10,7 +10,13 @@ export {
   type KeyReference,
 } from './types.js';
 export { isEncrypted, readEncryptedHeader, type EncryptedHeader } from './wire-format.js';
-export { aeadBackend, type AeadBackend } from './native-aead.js';
+export {
+  aeadBackend,
+  configureNativeAead,
+  NATIVE_AEAD_MODES,
+  type AeadBackend,
+  type NativeAeadMode,
+} from './native-aead.js';
 export type { KeyMaterial, KeyProvider, KeyProviderObserver, ProviderCommonOptions } from './keys/key-provider.js';
 export type { KeyVersionInfo, KeyVersionState, LatestKey, VersionedKeyStore } from './keys/versioned-key-store.js';
 export { CachingKeyProvider, type CachingOptions } from './keys/caching-key-provider.js';

@@ -10,9 +10,7 @@ import { V1_LAYOUT } from './types.js';
  * The optional native AES-256-GCM module (`native/aead.c`): one OpenSSL context per derived key, so a payload costs
  * its encryption and not a new cipher context. It is found next to the package, checked against node:crypto on a
  * known answer before first use, and skipped (the codec then uses node:crypto) when absent or wrong.
- *
- * `TEMPORAL_CODEC_NATIVE`: `auto` (default) uses the module when it loads and passes its check; `off` never loads
- * it; `require` throws at first use when it is not usable, for deployments that must not run without it.
+ * {@link configureNativeAead} chooses; both give the same bytes.
  */
 
 declare const handleBrand: unique symbol;
@@ -86,23 +84,6 @@ function checkKnownAnswer(aead: NativeAead): string | undefined {
   }
 }
 
-function load(): { aead?: NativeAead; backend: AeadBackend } {
-  const mode = process.env.TEMPORAL_CODEC_NATIVE || 'auto';
-  if (mode !== 'auto' && mode !== 'off' && mode !== 'require') {
-    throw new CodecError(
-      ERROR_CODES.invalidConfig,
-      `TEMPORAL_CODEC_NATIVE must be auto, off or require, not ${JSON.stringify(mode)}`,
-    );
-  }
-  if (mode === 'off') return { backend: { name: 'node:crypto', reason: 'TEMPORAL_CODEC_NATIVE=off' } };
-  const reason = tryLoad();
-  if (typeof reason !== 'string') return { aead: reason, backend: { name: 'native' } };
-  if (mode === 'require') {
-    throw new CodecError(ERROR_CODES.invalidConfig, `TEMPORAL_CODEC_NATIVE=require, but ${reason}`);
-  }
-  return { backend: { name: 'node:crypto', reason } };
-}
-
 /** The checked module, or why there is none. */
 function tryLoad(): NativeAead | string {
   const path = modulePath();
@@ -124,16 +105,58 @@ function tryLoad(): NativeAead | string {
   return failure === undefined ? aead : `${MODULE_PATH} failed its check against node:crypto: ${failure}`;
 }
 
-let loaded: ReturnType<typeof load> | undefined;
+/**
+ * How to choose the AES-GCM implementation: `auto` (the default) uses the native module when it loads and passes its check, else node:crypto; `off` uses
+ * node:crypto; `require` refuses to run without the native module.
+ */
+export const NATIVE_AEAD_MODES = ['auto', 'off', 'require'] as const;
+/** One of {@link NATIVE_AEAD_MODES}. */
+export type NativeAeadMode = (typeof NATIVE_AEAD_MODES)[number];
 
-/** The native module when usable, else undefined. Loaded and checked once, on first use. */
-export function nativeAead(): NativeAead | undefined {
-  loaded ??= load();
-  return loaded.aead;
+let mode: NativeAeadMode = 'auto';
+let probed: NativeAead | string | undefined;
+
+/** The checked module or why there is none; tried once per process. */
+function probe(): NativeAead | string {
+  probed ??= tryLoad();
+  return probed;
 }
 
-/** The implementation in use (loads the native module if that has not happened yet). */
+/**
+ * Chooses the AES-GCM implementation for keys derived from now on (keys derived before keep theirs; the bytes are
+ * the same). Call it once at start, before the first payload. Throws `ERR_INVALID_CONFIG` for an unknown mode, or for
+ * `require` when the native module cannot be used, saying why.
+ */
+export function configureNativeAead(next: NativeAeadMode): AeadBackend {
+  if (!NATIVE_AEAD_MODES.includes(next)) {
+    throw new CodecError(
+      ERROR_CODES.invalidConfig,
+      `The native AES-GCM mode must be ${NATIVE_AEAD_MODES.join(', ')}, not ${JSON.stringify(next)}`,
+    );
+  }
+  const module = next === 'off' ? undefined : probe();
+  if (next === 'require' && typeof module === 'string') {
+    throw new CodecError(ERROR_CODES.invalidConfig, `The native AES-GCM module is required, but ${module}`);
+  }
+  mode = next;
+  return aeadBackend();
+}
+
+/** The native module for a new key, or undefined when node:crypto is to be used. */
+export function nativeAead(): NativeAead | undefined {
+  if (mode === 'off') return undefined;
+  const module = probe();
+  return typeof module === 'string' ? undefined : module;
+}
+
+/** The native module for a key that already has a handle (which only exists once the module loaded). */
+export function loadedNativeAead(): NativeAead | undefined {
+  return typeof probed === 'string' ? undefined : probed;
+}
+
+/** The implementation that new keys use. */
 export function aeadBackend(): AeadBackend {
-  loaded ??= load();
-  return loaded.backend;
+  if (mode === 'off') return { name: 'node:crypto', reason: 'turned off' };
+  const module = probe();
+  return typeof module === 'string' ? { name: 'node:crypto', reason: module } : { name: 'native' };
 }

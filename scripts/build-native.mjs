@@ -4,7 +4,7 @@
  *
  * The module links against the OpenSSL that Node itself carries (its headers ship with Node in `include/node`), so
  * it needs only a C compiler: no download, no node-gyp, no other library. Without a compiler, without Node's
- * headers, on Windows, or with `TEMPORAL_CODEC_NATIVE=off`, nothing is built and the codec uses node:crypto; the
+ * headers, on Windows, or with `TEMPORAL_CODEC_NATIVE_BUILD=off`, nothing is built and the codec uses node:crypto; the
  * install never fails because of this module. The codec checks the module against node:crypto before using it.
  *
  * Usage: `node scripts/build-native.mjs [--force]` (run by `npm install`; skips work when the build is up to date).
@@ -38,7 +38,7 @@ function nodeHeaders() {
   return candidates.find((dir) => dir && existsSync(join(dir, 'node_api.h')));
 }
 
-if (process.env.TEMPORAL_CODEC_NATIVE === 'off') skip('TEMPORAL_CODEC_NATIVE=off');
+if (process.env.TEMPORAL_CODEC_NATIVE_BUILD === 'off') skip('TEMPORAL_CODEC_NATIVE_BUILD=off');
 if (process.platform === 'win32') skip('not supported on Windows');
 if (!existsSync(source)) skip('no source');
 const force = process.argv.includes('--force');

@@ -137,9 +137,13 @@ describe('codec server with --workers 2', () => {
 describe('the compiled command and the AES-GCM implementation', () => {
   const main = () => resolve(buildDir, 'codec-server/main.js');
 
-  it('says which implementation it runs in the line it prints at start', async () => {
+  it.each([
+    ['auto', 'native'],
+    ['off', 'node:crypto'],
+    ['require', 'native'],
+  ])('--native-aes-gcm %s: the line it prints at start says AES-GCM %s', async (mode, implementation) => {
     const keyring = resolve(buildDir, 'aead-keyring.json');
-    const server = spawn(process.execPath, [main(), '--port', '0', '--keyring', keyring], {
+    const server = spawn(process.execPath, [main(), '--port', '0', '--keyring', keyring, '--native-aes-gcm', mode], {
       env: { PATH: process.env.PATH },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -150,19 +154,20 @@ describe('the compiled command and the AES-GCM implementation', () => {
         timeoutMs: 20_000,
         description: 'the server to listen',
       });
-      const expected = process.env.TEMPORAL_CODEC_NATIVE === 'off' ? 'AES-GCM node:crypto' : 'AES-GCM native';
-      expect(stderr).toMatch(new RegExp(`listening on http://\\S+ \\(.*; ${expected}\\)`));
+      expect(stderr).toMatch(new RegExp(`listening on http://\\S+ \\(.*; AES-GCM ${implementation}\\)`));
     } finally {
       server.kill('SIGKILL');
     }
   });
 
-  it('refuses to start, exit 2, on a TEMPORAL_CODEC_NATIVE it does not know', async () => {
+  it('refuses to start, exit 2, on a --native-aes-gcm it does not know', async () => {
     const failed = await run(process.execPath, [main(), '--port', '0'], {
-      env: { PATH: process.env.PATH, TEMPORAL_CODEC_NATIVE: 'sometimes' },
+      env: { PATH: process.env.PATH, CODEC_NATIVE_AES_GCM: 'sometimes' },
       timeout: 20_000,
     }).catch((err: { code?: number; stderr?: string }) => err);
     expect(failed).toMatchObject({ code: 2 });
-    expect((failed as { stderr: string }).stderr).toContain('TEMPORAL_CODEC_NATIVE must be auto, off or require');
+    expect((failed as { stderr: string }).stderr).toContain(
+      '--native-aes-gcm (CODEC_NATIVE_AES_GCM): must be one of auto, off, require',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildAad,
   deriveKey,
@@ -12,13 +12,20 @@ import {
   zeroDerivedKey,
   type DerivedKey,
 } from '../../codec/aes-gcm.js';
-import { aeadBackend, nativeAead, type NativeAead, type NativeKeyHandle } from '../../codec/native-aead.js';
+import {
+  aeadBackend,
+  configureNativeAead,
+  nativeAead,
+  type NativeAead,
+  type NativeAeadMode,
+  type NativeKeyHandle,
+} from '../../codec/native-aead.js';
 import { V1_LAYOUT } from '../../codec/types.js';
-import type { Vector } from '../support/vectors.js';
+import { computeVector, type Vector } from '../support/vectors.js';
 
 // The native module is built by `npm install` (and again by `npm test`); this suite fails when it is missing, unless
-// TEMPORAL_CODEC_NATIVE=off says the node:crypto path is the one under test.
-const nativeExpected = process.env.TEMPORAL_CODEC_NATIVE !== 'off';
+// it runs in the `unit-node-crypto` project, whose set-up turns the module off.
+const nativeExpected = process.env.TEST_NATIVE_AEAD !== 'off';
 const rootKey = Buffer.alloc(32, 0x11);
 const salt = Buffer.alloc(32, 0x22);
 const aad = buildAad('binary/encrypted-v1', 'default', 'ns-default', 3);
@@ -45,10 +52,8 @@ function pattern(length: number, seed: number): Buffer {
 }
 
 describe('AES-GCM backend', () => {
-  it('is the native module built at install (node:crypto with TEMPORAL_CODEC_NATIVE=off)', () => {
-    expect(aeadBackend()).toEqual(
-      nativeExpected ? { name: 'native' } : { name: 'node:crypto', reason: 'TEMPORAL_CODEC_NATIVE=off' },
-    );
+  it('is the native module built at install (node:crypto when turned off)', () => {
+    expect(aeadBackend()).toEqual(nativeExpected ? { name: 'native' } : { name: 'node:crypto', reason: 'turned off' });
     expect(deriveKey(rootKey, salt, 'ns-default', 3).native === undefined).toBe(!nativeExpected);
   });
 });
@@ -195,31 +200,38 @@ describe.runIf(nativeExpected)('native AES-GCM module', () => {
   });
 });
 
-describe('TEMPORAL_CODEC_NATIVE', () => {
+describe('configureNativeAead', () => {
+  const initial = aeadBackend().name === 'native' ? 'auto' : 'off';
   afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.resetModules();
+    configureNativeAead(initial);
   });
 
-  async function freshBackend(value: string) {
-    vi.stubEnv('TEMPORAL_CODEC_NATIVE', value);
-    vi.resetModules();
-    return import('../../codec/native-aead.js');
-  }
-
-  it('off: node:crypto computes every published test vector', async () => {
-    const fresh = await freshBackend('off');
-    expect(fresh.aeadBackend()).toEqual({ name: 'node:crypto', reason: 'TEMPORAL_CODEC_NATIVE=off' });
-    const { computeVector } = await import('../support/vectors.js');
+  it('off: new keys use node:crypto, and every published test vector still matches', () => {
+    expect(configureNativeAead('off')).toEqual({ name: 'node:crypto', reason: 'turned off' });
+    expect(deriveKey(rootKey, salt, 'ns-default', 3).native).toBeUndefined();
     for (const vector of published) expect(computeVector(vector)).toEqual(vector);
   });
 
-  it.runIf(nativeExpected)('require: the native module, checked', async () => {
-    expect((await freshBackend('require')).aeadBackend()).toEqual({ name: 'native' });
+  it('keys derived before a switch keep working, with the same bytes', () => {
+    const before = deriveKey(rootKey, salt, 'ns-default', 3);
+    const sealed = sealWith(before, Buffer.from('hd'), pattern(300, 9));
+    configureNativeAead(nativeExpected ? 'off' : 'auto');
+    const after = deriveKey(rootKey, salt, 'ns-default', 3);
+    expect(sealWith(after, Buffer.from('hd'), pattern(300, 9)).equals(sealed)).toBe(true);
+    expect(openSealed(before, aad, sealed).equals(Buffer.concat([Buffer.from('hd'), pattern(300, 9)]))).toBe(true);
+    zeroDerivedKey(before);
+    zeroDerivedKey(after);
   });
 
-  it('anything else is refused with the accepted values', async () => {
-    const fresh = await freshBackend('yes');
-    expect(() => fresh.aeadBackend()).toThrow(/auto, off or require/);
+  it.runIf(nativeExpected)('require: the native module, checked', () => {
+    expect(configureNativeAead('require')).toEqual({ name: 'native' });
+  });
+
+  it('refuses an unknown mode with ERR_INVALID_CONFIG, keeping the current one', () => {
+    const current = aeadBackend();
+    expect(() => configureNativeAead('yes' as NativeAeadMode)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }) as Error,
+    );
+    expect(aeadBackend()).toEqual(current);
   });
 });

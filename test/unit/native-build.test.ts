@@ -41,9 +41,9 @@ describe('scripts/build-native.mjs', () => {
     expect(noHeaders.stderr).toContain("(Node's headers not found)");
   });
 
-  it('builds nothing with TEMPORAL_CODEC_NATIVE=off', () => {
-    const run = build({ TEMPORAL_CODEC_NATIVE: 'off' }, '--force');
+  it('builds nothing with TEMPORAL_CODEC_NATIVE_BUILD=off', () => {
+    const run = build({ TEMPORAL_CODEC_NATIVE_BUILD: 'off' }, '--force');
     expect(run.status).toBe(0);
-    expect(run.stderr).toContain('(TEMPORAL_CODEC_NATIVE=off)');
+    expect(run.stderr).toContain('(TEMPORAL_CODEC_NATIVE_BUILD=off)');
   });
 });
