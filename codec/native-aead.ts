@@ -17,6 +17,7 @@ declare const handleBrand: unique symbol;
 /** An OpenSSL cipher context keyed with one derived key; opaque to JavaScript. */
 export type NativeKeyHandle = { readonly [handleBrand]: true };
 
+/** The functions `native/aead.c` exports (see its comments for the exact contracts). */
 export interface NativeAead {
   createKey(key: Uint8Array): NativeKeyHandle;
   /** Frees the context (OpenSSL wipes the key schedule); later calls with the handle throw. */
@@ -25,6 +26,7 @@ export interface NativeAead {
   seal(handle: NativeKeyHandle, out: Uint8Array, headLength: number, body: Uint8Array, aad: Uint8Array): void;
   /** Decrypts sealed `data` into `out`; false (and `out` wiped) when authentication fails. */
   open(handle: NativeKeyHandle, data: Uint8Array, aad: Uint8Array, out: Uint8Array): boolean;
+  /** Bytes before the ciphertext in the layout the module was compiled for; must equal `V1_LAYOUT.header`. */
   readonly headerBytes: number;
 }
 
@@ -46,13 +48,18 @@ function modulePath(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
-      return name === PACKAGE_NAME ? join(dir, MODULE_PATH) : undefined;
-    }
+    if (existsSync(manifest)) return readsAsThisPackage(manifest) ? join(dir, MODULE_PATH) : undefined;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
+  }
+}
+
+function readsAsThisPackage(manifest: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === PACKAGE_NAME;
+  } catch {
+    return false;
   }
 }
 
