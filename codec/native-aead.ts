@@ -113,8 +113,8 @@ function tryLoad(): NativeAead | string {
 }
 
 /**
- * How to choose the AES-GCM implementation: `auto` (the default) uses the native module when it loads and passes its check, else node:crypto; `off` uses
- * node:crypto; `require` refuses to run without the native module.
+ * How to choose the AES-GCM implementation: `auto` (the default) uses the native module when it loads and passes
+ * its check, else node:crypto; `off` uses node:crypto; `require` refuses to run without the native module.
  */
 export const NATIVE_AEAD_MODES = ['auto', 'off', 'require'] as const;
 /** One of {@link NATIVE_AEAD_MODES}. */

@@ -168,8 +168,9 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   unsigned char *out, *body, *aad;
   size_t out_length, body_length, aad_length;
   double head_number;
-  if (!get_args(env, info, 5, argv, &key) || !get_bytes(env, argv[1], &out, &out_length) || napi_get_value_double(env, argv[2], &head_number) != napi_ok ||
-      !get_bytes(env, argv[3], &body, &body_length) || !get_bytes(env, argv[4], &aad, &aad_length)) {
+  if (!get_args(env, info, 5, argv, &key) || !get_bytes(env, argv[1], &out, &out_length) ||
+      napi_get_value_double(env, argv[2], &head_number) != napi_ok || !get_bytes(env, argv[3], &body, &body_length) ||
+      !get_bytes(env, argv[4], &aad, &aad_length)) {
     return fail(env, "ERR_INVALID_ARG", "seal(handle, out, headLength, body, aad): bad argument", false);
   }
   if (key->ctx == NULL) return fail(env, "ERR_NATIVE_AEAD_DISPOSED", "key handle was disposed", false);
@@ -208,8 +209,8 @@ static napi_value open_sealed(napi_env env, napi_callback_info info) {
   AeadKey *key;
   unsigned char *data, *aad, *out;
   size_t data_length, aad_length, out_length;
-  if (!get_args(env, info, 4, argv, &key) || !get_bytes(env, argv[1], &data, &data_length) || !get_bytes(env, argv[2], &aad, &aad_length) ||
-      !get_bytes(env, argv[3], &out, &out_length)) {
+  if (!get_args(env, info, 4, argv, &key) || !get_bytes(env, argv[1], &data, &data_length) ||
+      !get_bytes(env, argv[2], &aad, &aad_length) || !get_bytes(env, argv[3], &out, &out_length)) {
     return fail(env, "ERR_INVALID_ARG", "open(handle, data, aad, out): bad argument", false);
   }
   if (key->ctx == NULL) return fail(env, "ERR_NATIVE_AEAD_DISPOSED", "key handle was disposed", false);
