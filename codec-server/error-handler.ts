@@ -25,6 +25,7 @@ const CODEC_STATUS: Readonly<Record<CodecErrorCode, number>> = {
   [ERROR_CODES.keySourceDenied]: 500,
   [ERROR_CODES.invalidKeyMaterial]: 500,
   [ERROR_CODES.invalidConfig]: 500,
+  [ERROR_CODES.internal]: 500,
 };
 
 /** The HTTP status a codec error maps to. */

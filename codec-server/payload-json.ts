@@ -28,10 +28,6 @@ const DETAIL_FIELDS = new Set(['sizeBytes', 'size_bytes']);
 const INT64 = /^(0|[1-9][0-9]{0,18})$/;
 const EMPTY = new Uint8Array(0);
 
-/** Metadata `messageType` of an External Storage reference payload (`temporal.api.sdk.v1.ExternalStorageReference`). */
-export const STORAGE_REFERENCE_MESSAGE_TYPE = 'temporal.api.sdk.v1.ExternalStorageReference';
-const STORAGE_REFERENCE_BYTES = Buffer.from(STORAGE_REFERENCE_MESSAGE_TYPE, 'utf8');
-
 /**
  * Validates a request body and converts its payloads. Runs every check before any crypto, and fails on the first
  * problem with a 400 naming the field, or a 413 when there are more than `maxPayloads` payloads.
@@ -151,12 +147,6 @@ export function payloadToJson(payload: Payload): JsonObject {
     });
   }
   return json;
-}
-
-/** True for an External Storage reference payload (metadata `messageType`), which the server never alters. */
-export function isStorageReference(payload: Payload): boolean {
-  const messageType = payload.metadata?.messageType;
-  return messageType !== undefined && messageType !== null && STORAGE_REFERENCE_BYTES.equals(messageType);
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -1,9 +1,8 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import type { DestinationStream } from 'pino';
-import { CodecError, ERROR_CODES, isCodecError, type VaultAuthObserver } from '../codec/index.js';
+import { CodecError, ERROR_CODES, isCodecError, MultiNamespaceCodec, type VaultAuthObserver } from '../codec/index.js';
 import type { AppDeps } from './app.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
-import { CodecRegistry } from './codec-registry.js';
 import type { AuthConfig, ServerConfig } from './config-types.js';
 import { createJwtAuthenticator } from './jwt-auth.js';
 import { createKeyProvider } from './key-source.js';
@@ -23,7 +22,7 @@ export interface ServerDepsOptions {
 
 /** The app's dependencies as `main.ts` builds them, plus what it needs to describe and release them. */
 export interface ServerDeps extends AppDeps {
-  readonly codecs: CodecRegistry;
+  readonly codecs: MultiNamespaceCodec;
   /** Where keys come from, for the startup line (no secrets). */
   readonly keySourceDescription: string;
   /** Zeroes cached keys and stops timers. */
@@ -32,7 +31,7 @@ export interface ServerDeps extends AppDeps {
 
 /**
  * Builds every dependency of the app from the configuration: logger, metrics (with process metrics), the shared key
- * provider wired to the metrics, one codec registry, and the authenticator (reading the static tokens file now, so
+ * provider wired to the metrics, one multi-namespace codec, and the authenticator (reading the static tokens file now, so
  * a bad file stops the server at boot rather than at the first request).
  */
 export async function createServerDeps(config: ServerConfig, options: ServerDepsOptions = {}): Promise<ServerDeps> {
@@ -47,7 +46,7 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     warn: (message) => logger.warn(message),
     cache: config.keyCache,
   });
-  const codecs = new CodecRegistry({ keyProvider: provider });
+  const codecs = new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: config.namespaces.default });
   let authenticator: Authenticator;
   try {
     authenticator = await createAuthenticator(config.auth, options);
