@@ -12,7 +12,8 @@ export {
 export { createKeyProvider, type KeySource, type KeySourceDeps } from './key-source.js';
 export { createLogger, type LoggerOptions, type ServerLogger } from './logger.js';
 export { createMetrics, type MetricsOptions, type RouteLabel, type ServerMetrics } from './metrics.js';
-export { createNoAuthenticator, type Authenticator, type Credentials, type Identity } from './auth.js';
+export { createNoAuthenticator, type Authenticator, type Credentials } from './auth.js';
+export type { Identity } from './identity.js';
 export { createStaticAuthenticator, parseStaticTokens, type StaticTokenEntry } from './static-tokens.js';
 export { createJwtAuthenticator, type JwtAuthConfig, type JwtAuthDeps } from './jwt-auth.js';
 export { ROLES, isAllowed, parsePermissions, type CodecAction, type Grant, type Role } from './permissions.js';

@@ -118,7 +118,7 @@ export class VaultKvStore implements VersionedKeyStore {
   }
 
   async checkHealth(): Promise<void> {
-    // A metadata list needs only list permission on the prefix and proves both reachability and the mount.
+    // sys/health: proves that Vault answers and is unsealed (it needs no token, so it says nothing of the mount).
     const health = await this.#client.request<{ sealed?: boolean }>(
       'GET',
       '/sys/health?standbyok=true&perfstandbyok=true',
