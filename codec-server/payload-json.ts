@@ -57,7 +57,8 @@ function toPayload(json: Record<string, unknown>, at: string): Payload {
   for (const key of Object.keys(json)) {
     if (!PAYLOAD_FIELDS.has(key)) throw badRequest(`${at}.${key} is not a Payload field`);
   }
-  const metadata: Record<string, Uint8Array> = {};
+  // No prototype: a `__proto__` key (JSON.parse makes it an own property) stays an ordinary entry.
+  const metadata = Object.create(null) as Record<string, Uint8Array>;
   if (json.metadata !== undefined && json.metadata !== null) {
     for (const [key, value] of Object.entries(assertObject(json.metadata, `${at}.metadata`))) {
       metadata[key] = decodeMetadataValue(value, `${at}.metadata[${JSON.stringify(key)}]`);
@@ -132,7 +133,7 @@ function decodeBase64(value: unknown, at: string): Uint8Array {
 
 /** The JSON form of a payload the codec produced: standard padded base64, empty fields omitted as protojson does. */
 export function payloadToJson(payload: Payload): JsonObject {
-  const metadata: Record<string, string> = {};
+  const metadata = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(payload.metadata ?? {})) {
     if (value !== null && value !== undefined) metadata[key] = toBase64(value);
   }

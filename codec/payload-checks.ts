@@ -25,7 +25,7 @@ export function assertPayload(payload: unknown): Payload {
         context: { field: 'metadata' },
       });
     }
-    for (const key in metadata) {
+    for (const key of Object.keys(metadata)) {
       const value = metadata[key];
       if (!(value instanceof Uint8Array) && value !== null) {
         throw new CodecError(ERROR_CODES.invalidArgument, 'payload.metadata values must be Uint8Arrays', {
