@@ -9,10 +9,11 @@ import { Opener } from './opener.js';
 import { sealPayload } from './seal-payload.js';
 import { AllotmentCursor, Sealer, type Allotment } from './sealer.js';
 import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, type KeyReference } from './types.js';
+import { UnencryptedPolicy, type UnencryptedOptions } from './unencrypted-policy.js';
 import { isStorageReference } from './wire-format.js';
 
 /** Options of {@link EncryptionCodec}. */
-export interface EncryptionCodecOptions {
+export interface EncryptionCodecOptions extends UnencryptedOptions {
   /** The one namespace this codec serves; for several, see {@link MultiNamespaceCodec}. */
   readonly namespace: string;
   /** Where keys come from (usually a caching provider over Vault or the local keyring). */
@@ -51,8 +52,8 @@ const MAX_AAD_MEMO = 4096;
  * ```
  *
  * The key scope (namespace, key id) is computed once, here. Payloads that are not `binary/encrypted` pass through
- * `decode` unchanged (histories written before encryption was turned on), and external storage references pass
- * through both ways. Input payloads are never mutated. On a warm cache neither direction does I/O or key derivation.
+ * `decode` unchanged with `unencrypted: 'allow'` (the default, for histories written before encryption was turned
+ * on) and fail with `ERR_UNENCRYPTED_PAYLOAD` with `'reject'`; external storage references pass through both ways. Input payloads are never mutated. On a warm cache neither direction does I/O or key derivation.
  */
 export class EncryptionCodec implements PayloadCodec {
   readonly #scope: KeyScope;
@@ -86,6 +87,7 @@ export class EncryptionCodec implements PayloadCodec {
     });
     this.#opener = new Opener({
       scope: this.#scope,
+      unencrypted: new UnencryptedPolicy(options),
       provider: this.#provider,
       decryptKeys: this.#decryptKeys,
       aadFor: (version) => this.#aad(version),

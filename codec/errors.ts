@@ -29,6 +29,11 @@ export const ERROR_CODES = {
   invalidConfig: 'ERR_INVALID_CONFIG',
   /** An argument at the public boundary is invalid (wrong type, bad namespace). */
   invalidArgument: 'ERR_INVALID_ARGUMENT',
+  /**
+   * A payload that is not encrypted reached a codec in `unencrypted: 'reject'` mode: whoever can write history could
+   * otherwise replace an encrypted input, signal or result with plaintext of their choice.
+   */
+  unencryptedPayload: 'ERR_UNENCRYPTED_PAYLOAD',
   /** A bug: something other than a CodecError was thrown inside the codec. Never reported as tampering. */
   internal: 'ERR_INTERNAL',
 } as const;

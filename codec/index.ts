@@ -5,6 +5,12 @@ export {
   type PayloadResult,
 } from './encryption-codec.js';
 export { MultiNamespaceCodec, type MultiNamespaceCodecOptions } from './multi-namespace-codec.js';
+export {
+  UNENCRYPTED_MODES,
+  type UnencryptedMode,
+  type UnencryptedObserver,
+  type UnencryptedOptions,
+} from './unencrypted-policy.js';
 export { CodecError, ERROR_CODES, isCodecError, type CodecErrorCode, type CodecErrorContext } from './errors.js';
 export {
   ENCRYPTED_ENCODING,

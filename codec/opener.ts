@@ -6,11 +6,13 @@ import type { KeyProvider, KeyScope } from './keys/key-provider.js';
 import { assertPayload } from './payload-checks.js';
 import { deserializePayload } from './payload-proto.js';
 import { V1_LAYOUT } from './types.js';
-import { HeaderReader, isEncrypted, type EncryptedHeader } from './wire-format.js';
+import type { UnencryptedPolicy } from './unencrypted-policy.js';
+import { HeaderReader, isEncrypted, isStorageReference, type EncryptedHeader } from './wire-format.js';
 
 /** What an {@link Opener} works with; all of it owned by its codec. */
 export interface OpenerDeps {
   readonly scope: KeyScope;
+  readonly unencrypted: UnencryptedPolicy;
   readonly provider: KeyProvider;
   readonly decryptKeys: DecryptKeyCache;
   readonly aadFor: (version: number) => Buffer;
@@ -35,11 +37,15 @@ export class Opener {
 
   /**
    * Opens one payload: synchronously when its key is in memory, else after fetching it; a payload that is not
-   * encrypted is returned as is. Throws (or rejects with) CodecErrors.
+   * encrypted is returned as is when the policy admits it, and a storage reference always. Throws (or rejects with)
+   * CodecErrors.
    */
   open(payload: Payload | undefined): Payload | Promise<Payload> {
     const input = assertPayload(payload);
-    if (!isEncrypted(input)) return input;
+    if (!isEncrypted(input)) {
+      if (!isStorageReference(input)) this.#deps.unencrypted.admit(input, this.#deps.scope.namespace);
+      return input;
+    }
     const header = this.#headers.read(input);
     const { scope, decryptKeys, aadFor } = this.#deps;
     if (header.keyId !== scope.keyId) {

@@ -10,6 +10,7 @@ import {
   METADATA_KEYS,
   MemoryKeyStore,
   MultiNamespaceCodec,
+  STORAGE_REFERENCE_MESSAGE_TYPE,
   V1_LAYOUT,
   type CodecErrorCode,
 } from '../../codec/index.js';
@@ -322,5 +323,53 @@ describe('EncryptionCodec', () => {
     const { codec, store } = setup();
     expect(await codec.encode([])).toEqual([]);
     expect(store.reads).toBe(0);
+  });
+});
+
+describe('unencrypted payloads', () => {
+  it('allow (the default) lets them through and reports each one; reject refuses them with ERR_UNENCRYPTED_PAYLOAD', async () => {
+    const { provider } = setup('orders');
+    const seen: Array<string | undefined> = [];
+    const allow = new EncryptionCodec({
+      namespace: 'orders',
+      keyProvider: provider,
+      onUnencrypted: (_namespace, encoding) => seen.push(encoding),
+    });
+    const forged = jsonPayload('forged plaintext');
+    expect(await allow.decode([forged])).toEqual([forged]);
+    expect(seen).toEqual(['json/plain']);
+
+    const reject = new EncryptionCodec({ namespace: 'orders', keyProvider: provider, unencrypted: 'reject' });
+    await expectCode(reject.decode([forged]), ERROR_CODES.unencryptedPayload);
+    const [sealed] = await reject.encode([jsonPayload('genuine')]);
+    const results = await reject.decodeSettled([sealed!, forged, { metadata: {}, data: new Uint8Array(0) }]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      ERROR_CODES.unencryptedPayload,
+      ERROR_CODES.unencryptedPayload,
+    ]);
+  });
+
+  it('reject still passes storage references, and encodings on the allow-list', async () => {
+    const { provider } = setup('orders');
+    const codec = new EncryptionCodec({
+      namespace: 'orders',
+      keyProvider: provider,
+      unencrypted: 'reject',
+      allowedUnencryptedEncodings: ['binary/null'],
+    });
+    const reference: Payload = {
+      metadata: {
+        encoding: new TextEncoder().encode('json/protobuf'),
+        messageType: new TextEncoder().encode(STORAGE_REFERENCE_MESSAGE_TYPE),
+      },
+      data: new TextEncoder().encode('{}'),
+    };
+    const nullPayload: Payload = { metadata: { encoding: new TextEncoder().encode('binary/null') } };
+    expect(await codec.decode([reference, nullPayload])).toEqual([reference, nullPayload]);
+    expect(await codec.encode([reference])).toEqual([reference]);
+    expect(() => new EncryptionCodec({ namespace: 'x', keyProvider: provider, unencrypted: 'no' as 'allow' })).toThrow(
+      expect.objectContaining({ code: ERROR_CODES.invalidConfig }),
+    );
   });
 });
