@@ -1,15 +1,16 @@
 export { createApp, type AppDeps } from './app.js';
 export { loadConfig } from './config.js';
-export { OPTIONS, usage, type OptionName, type OptionSpec } from './config-options.js';
+export { SERVER_SETTINGS, SERVER_ONLY_SETTINGS, type ServerSettingName } from './config-settings.js';
+export { configTableMarkdown, configTableRows, usage } from './config-docs.js';
+export { checkServerSettings, type ServerRuleInput } from './config-rules.js';
 export {
   LOG_LEVELS,
   type AuthConfig,
   type CorsConfig,
-  type KeySourceConfig,
+  type KeyCacheConfig,
   type LogLevel,
   type ServerConfig,
 } from './config-types.js';
-export { createKeyProvider, type KeySource, type KeySourceDeps } from './key-source.js';
 export { createLogger, type LoggerOptions, type ServerLogger } from './logger.js';
 export { createMetrics, type MetricsOptions, type RouteLabel, type ServerMetrics } from './metrics.js';
 export { createNoAuthenticator, type Authenticator, type Credentials } from './auth.js';

@@ -1,11 +1,17 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import type { DestinationStream } from 'pino';
-import { CodecError, ERROR_CODES, isCodecError, MultiNamespaceCodec, type VaultAuthObserver } from '../codec/index.js';
+import {
+  CodecError,
+  ERROR_CODES,
+  isCodecError,
+  MultiNamespaceCodec,
+  openKeySource,
+  type VaultAuthObserver,
+} from '../codec/index.js';
 import type { AppDeps } from './app.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
 import type { AuthConfig, ServerConfig } from './config-types.js';
 import { createJwtAuthenticator } from './jwt-auth.js';
-import { createKeyProvider } from './key-source.js';
 import { createLogger, type ServerLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createStaticAuthenticator, parseStaticTokens } from './static-tokens.js';
@@ -25,7 +31,7 @@ export interface ServerDeps extends AppDeps {
   readonly codecs: MultiNamespaceCodec;
   /** Where keys come from, for the startup line (no secrets). */
   readonly keySourceDescription: string;
-  /** Zeroes cached keys and stops timers. */
+  /** Zeroes cached keys and stops timers (the key cache's and the Vault auth's). */
   close(): Promise<void>;
 }
 
@@ -40,18 +46,19 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   const metrics = createMetrics({ processMetrics: true, clusterWide: true });
-  const { provider, description } = createKeyProvider(config.keySource, {
+  const keySource = openKeySource(config.keySource, {
     observer: metrics.keyProviderObserver,
     authObserver: vaultAuthLog(logger),
     warn: (message) => logger.warn(message),
     cache: config.keyCache,
   });
+  const provider = keySource.provider;
   const codecs = new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: config.namespaces.default });
   let authenticator: Authenticator;
   try {
     authenticator = await createAuthenticator(config.auth, options);
   } catch (err) {
-    await provider.close();
+    await keySource.close();
     throw err;
   }
   return {
@@ -61,10 +68,10 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     authenticator,
     logger,
     metrics,
-    keySourceDescription: description,
+    keySourceDescription: keySource.describe(),
     async close() {
       codecs.close();
-      await provider.close();
+      await keySource.close();
     },
   };
 }

@@ -87,3 +87,39 @@ export {
   type VaultAuthConfig,
   type VaultAuthDeps,
 } from './keys/auth/create-vault-auth.js';
+export {
+  KEY_SOURCE_DEFAULTS,
+  KEY_SOURCE_KINDS,
+  VAULT_AUTH_METHODS,
+  type KeySourceConfig,
+  type KeySourceKind,
+  type VaultConnectionConfig,
+} from './keys/key-source.js';
+export { KEY_SOURCE_SETTINGS, type KeySourceSettingName } from './keys/key-source-settings.js';
+export { checkKeySource, keySourceKind, type KeySourceValues } from './keys/key-source-rules.js';
+export {
+  keySourceFromEnv,
+  keySourceSettingLabel,
+  readKeySourceSettings,
+  type KeySourceReading,
+} from './keys/read-key-source.js';
+export {
+  connectKeySource,
+  openKeySource,
+  type ConnectKeySourceDeps,
+  type KeySourceConnection,
+  type OpenedKeySource,
+  type OpenKeySourceDeps,
+} from './keys/open-key-source.js';
+export {
+  defineSetting,
+  settingLabel,
+  settingSchemas,
+  settingValues,
+  type SettingProblem,
+  type SettingSpec,
+  type SettingTable,
+  type SettingValues,
+} from './config/setting-spec.js';
+export * as settingFields from './config/setting-fields.js';
+export { deepFreeze } from './config/deep-freeze.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { EncryptionCodec } from '../../codec/index.js';
-import type { CachingKeyProvider } from '../../codec/index.js';
+import type { KeyProvider } from '../../codec/index.js';
 import { approveOrder, processOrder } from '../../worker-example/workflows.js';
 import { loadExampleConfig } from '../../worker-example/config.js';
 import { createCodec, type ExampleCodec } from '../../worker-example/create-codec.js';
@@ -59,7 +59,7 @@ function exampleCodec(): ExampleCodec {
 /** Rotates the namespace key and waits until the worker and the client both encrypt with the new version. */
 async function rotate(): Promise<number> {
   const { version } = await admin.store.rotateKey('default');
-  const sees = (provider: CachingKeyProvider) => async () =>
+  const sees = (provider: KeyProvider) => async () =>
     (await provider.encryptionKey(scope('default'), 1)).version === version ? true : undefined;
   const opts = { timeoutMs: 10_000, intervalMs: 50, description: `key version ${version} to reach the caches` };
   await Promise.all([waitUntil(sees(workerCodec.provider), opts), waitUntil(sees(clientCodec.provider), opts)]);
