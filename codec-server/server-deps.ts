@@ -4,11 +4,12 @@ import {
   CodecError,
   ERROR_CODES,
   isCodecError,
-  MultiNamespaceCodec,
   openKeySource,
+  type MultiNamespaceCodec,
   type VaultAuthObserver,
 } from '../codec/index.js';
 import type { AppDeps } from './app.js';
+import { createCodecs } from './codecs.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
 import type { AuthConfig, ServerConfig } from './config-types.js';
 import { createJwtAuthenticator } from './jwt-auth.js';
@@ -53,7 +54,7 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     cache: config.keyCache,
   });
   const provider = keySource.provider;
-  const codecs = new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: config.namespaces.default });
+  const codecs = createCodecs(config, provider, metrics);
   let authenticator: Authenticator;
   try {
     authenticator = await createAuthenticator(config.auth, options);
