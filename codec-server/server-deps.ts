@@ -1,6 +1,14 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import type { DestinationStream } from 'pino';
-import { CodecError, ERROR_CODES, isCodecError, MultiNamespaceCodec, type VaultAuthObserver } from '../codec/index.js';
+import {
+  CodecError,
+  ERROR_CODES,
+  isCodecError,
+  loadAeadEngine,
+  MultiNamespaceCodec,
+  type AeadEngine,
+  type VaultAuthObserver,
+} from '../codec/index.js';
 import type { AppDeps } from './app.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
 import type { AuthConfig, ServerConfig } from './config-types.js';
@@ -18,6 +26,8 @@ export interface ServerDepsOptions {
   readonly readFile?: (path: string) => Promise<string>;
   /** `fetch` for the JWKS. Default the global one. */
   readonly fetch?: typeof fetch;
+  /** The AES-GCM engine of the codecs, when the caller loaded it already. Default: `config.nativeAead`'s. */
+  readonly aead?: AeadEngine;
 }
 
 /** The app's dependencies as `main.ts` builds them, plus what it needs to describe and release them. */
@@ -35,6 +45,7 @@ export interface ServerDeps extends AppDeps {
  * a bad file stops the server at boot rather than at the first request).
  */
 export async function createServerDeps(config: ServerConfig, options: ServerDepsOptions = {}): Promise<ServerDeps> {
+  const aead = options.aead ?? loadAeadEngine(config.nativeAead);
   const logger = createLogger({
     level: config.logLevel,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
@@ -46,7 +57,7 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     warn: (message) => logger.warn(message),
     cache: config.keyCache,
   });
-  const codecs = new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: config.namespaces.default });
+  const codecs = new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: config.namespaces.default, aead });
   let authenticator: Authenticator;
   try {
     authenticator = await createAuthenticator(config.auth, options);

@@ -1,4 +1,6 @@
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
+import type { AeadEngine } from './aead/engine.js';
+import { defaultAeadEngine } from './aead/select.js';
 import { buildAad, copyDerivedKey } from './aes-gcm.js';
 import { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
@@ -23,6 +25,8 @@ export interface EncryptionCodecOptions {
   readonly decryptKeyCacheSize?: number;
   /** How long a derived decryption key is reused before its key version is asked for again. Default 5 min. */
   readonly decryptKeyMaxAgeMs?: number;
+  /** The AES-GCM engine (see `loadAeadEngine`). Default: {@link defaultAeadEngine}, the native module when usable. */
+  readonly aead?: AeadEngine;
 }
 
 /**
@@ -79,7 +83,11 @@ export class EncryptionCodec implements PayloadCodec {
       namespace: options.namespace,
       keyId: options.keyProvider.keyIdFor(options.namespace),
     });
-    this.#sealer = new Sealer(maxUses, (version) => this.#aad(version));
+    const engine = options.aead ?? defaultAeadEngine();
+    if (typeof engine?.createKey !== 'function') {
+      throw new CodecError(ERROR_CODES.invalidConfig, 'aead must be an AES-GCM engine (see loadAeadEngine)');
+    }
+    this.#sealer = new Sealer(maxUses, (version) => this.#aad(version), engine);
     this.#decryptKeys = new DecryptKeyCache({
       maxEntries: options.decryptKeyCacheSize ?? 1024,
       maxAgeMs: options.decryptKeyMaxAgeMs ?? 300_000,
@@ -89,6 +97,7 @@ export class EncryptionCodec implements PayloadCodec {
       provider: this.#provider,
       decryptKeys: this.#decryptKeys,
       aadFor: (version) => this.#aad(version),
+      engine,
     });
   }
 
