@@ -79,7 +79,7 @@ export interface ServerConfig {
   /** Server processes sharing the port (node:cluster); 1 serves from this process. */
   readonly workers: number;
   readonly shutdownGraceMs: number;
-  /** Which AES-GCM implementation the codecs use (see `configureNativeAead`). */
+  /** Which AES-GCM engine the codecs use (see `loadAeadEngine`). */
   readonly nativeAead: NativeAeadMode;
   readonly logLevel: LogLevel;
 }

@@ -4,7 +4,9 @@ import {
   CodecError,
   ERROR_CODES,
   isCodecError,
+  loadAeadEngine,
   openKeySource,
+  type AeadEngine,
   type MultiNamespaceCodec,
   type VaultAuthObserver,
 } from '../codec/index.js';
@@ -25,6 +27,8 @@ export interface ServerDepsOptions {
   readonly readFile?: (path: string) => Promise<string>;
   /** `fetch` for the JWKS. Default the global one. */
   readonly fetch?: typeof fetch;
+  /** The AES-GCM engine of the codecs, when the caller loaded it already. Default: `config.nativeAead`'s. */
+  readonly aead?: AeadEngine;
 }
 
 /** The app's dependencies as `main.ts` builds them, plus what it needs to describe and release them. */
@@ -42,6 +46,7 @@ export interface ServerDeps extends AppDeps {
  * a bad file stops the server at boot rather than at the first request).
  */
 export async function createServerDeps(config: ServerConfig, options: ServerDepsOptions = {}): Promise<ServerDeps> {
+  const aead = options.aead ?? loadAeadEngine(config.nativeAead);
   const logger = createLogger({
     level: config.logLevel,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
@@ -54,7 +59,7 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     cache: config.keyCache,
   });
   const provider = keySource.provider;
-  const codecs = createCodecs(config, provider, metrics);
+  const codecs = createCodecs(config, provider, metrics, aead);
   let authenticator: Authenticator;
   try {
     authenticator = await createAuthenticator(config.auth, options);

@@ -1,4 +1,6 @@
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
+import type { AeadEngine } from './aead/engine.js';
+import { defaultAeadEngine } from './aead/select.js';
 import { buildAad, copyDerivedKey } from './aes-gcm.js';
 import { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
@@ -30,6 +32,8 @@ export interface EncryptionCodecOptions extends UnencryptedOptions {
    * source. Default 64.
    */
   readonly maxKeyLookupsPerCall?: number;
+  /** The AES-GCM engine (see `loadAeadEngine`). Default: {@link defaultAeadEngine}, the native module when usable. */
+  readonly aead?: AeadEngine;
 }
 
 /**
@@ -92,7 +96,11 @@ export class EncryptionCodec implements PayloadCodec {
       namespace: options.namespace,
       keyId: options.keyProvider.keyIdFor(options.namespace),
     });
-    this.#sealer = new Sealer(maxUses, (version) => this.#aad(version));
+    const engine = options.aead ?? defaultAeadEngine();
+    if (typeof engine?.createKey !== 'function') {
+      throw new CodecError(ERROR_CODES.invalidConfig, 'aead must be an AES-GCM engine (see loadAeadEngine)');
+    }
+    this.#sealer = new Sealer(maxUses, (version) => this.#aad(version), engine);
     this.#decryptKeys = new DecryptKeyCache({
       maxEntries: options.decryptKeyCacheSize ?? 1024,
       maxAgeMs: options.decryptKeyMaxAgeMs ?? 300_000,
@@ -103,6 +111,7 @@ export class EncryptionCodec implements PayloadCodec {
       provider: this.#provider,
       decryptKeys: this.#decryptKeys,
       aadFor: (version) => this.#aad(version),
+      engine,
     });
   }
 

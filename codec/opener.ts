@@ -1,4 +1,5 @@
 import type { Payload } from '@temporalio/common';
+import type { AeadEngine } from './aead/engine.js';
 import { deriveKey, openSealed, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
 import type { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
@@ -40,6 +41,8 @@ export interface OpenerDeps {
   readonly provider: KeyProvider;
   readonly decryptKeys: DecryptKeyCache;
   readonly aadFor: (version: number) => Buffer;
+  /** The AES-GCM engine of the keys it derives. */
+  readonly engine: AeadEngine;
 }
 
 /**
@@ -102,7 +105,8 @@ export class Opener {
     const material = await this.#deps.provider.decryptionKey(this.#deps.scope, header);
     let key: DerivedKey;
     try {
-      key = deriveKey(material.key, data.subarray(0, V1_LAYOUT.salt), header.keyId, header.version);
+      const salt = data.subarray(0, V1_LAYOUT.salt);
+      key = deriveKey(material.key, salt, header.keyId, header.version, this.#deps.engine);
     } finally {
       material.key.fill(0);
     }
