@@ -207,7 +207,7 @@ describe('worker-example on a real Temporal dev server', () => {
       );
       const failure = failed.workflowTaskFailedEventAttributes!.failure!;
       const [attributes] = await codecs[0]!.codec.decode([failure.encodedAttributes as Payload]);
-      expect(JSON.parse(payloadText(attributes!)).message).toMatch(/not encrypted/);
+      expect((JSON.parse(payloadText(attributes!)) as { message: string }).message).toMatch(/not encrypted/);
       await waitUntil(
         async () => {
           const described = await clients.rawClient.workflow.getHandle(handle.workflowId).describe();
