@@ -172,9 +172,9 @@ const CODEC_POLICY = {
   maxKeyVersions: setting({
     flag: 'max-key-versions',
     env: 'CODEC_MAX_KEY_VERSIONS',
-    schema: integer(1, 10_000).default(20),
-    help: 'Distinct uncached key versions one request may look up; payloads naming more fail alone (default 20)',
-    docsDefault: '`20`',
+    schema: integer(1, 10_000).default(64),
+    help: 'Distinct uncached key versions one request may look up; payloads naming more fail alone (default 64)',
+    docsDefault: '`64`',
     docs: 'distinct key versions (Transit: data keys) not in memory that one request may look up',
   }),
   keyNegativeTtl: setting({

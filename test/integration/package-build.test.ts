@@ -30,5 +30,5 @@ describe('the built package', () => {
     });
     // dist/ finds the native module at the package root, as an installed package does.
     expect(stdout.trim()).toBe('native binary/encrypted "hi"');
-  });
+  }, 240_000);
 });
