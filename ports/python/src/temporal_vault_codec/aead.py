@@ -36,7 +36,7 @@ class DerivedKey:
     :meth:`dispose` drops it; sealing or opening with a disposed key raises instead of using a stale key.
     """
 
-    __slots__ = ("salt", "commitment", "_aes_key", "_cipher")
+    __slots__ = ("_aes_key", "_cipher", "commitment", "salt")
 
     def __init__(self, salt: bytes, aes_key: bytes, commitment: bytes) -> None:
         self.salt = salt
@@ -103,7 +103,7 @@ class NonceSequence:
     2^24, with no random draw per payload.
     """
 
-    __slots__ = ("_prefix", "_tail", "_next")
+    __slots__ = ("_next", "_prefix", "_tail")
 
     def __init__(self, base: bytes | None = None) -> None:
         base = os.urandom(NONCE_BYTES) if base is None else base

@@ -130,9 +130,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         start = 0
         while start < len(items):
             count = min(len(items) - start, shared.max_uses)
-            session = shared.sessions.reuse(
-                namespace, shared.provider.current_encryption_ref(namespace, count), count
-            )
+            session = shared.sessions.reuse(namespace, shared.provider.current_encryption_ref(namespace, count), count)
             if session is None:
                 material = await shared.provider.encryption_key(namespace, count)
                 # No await from here to the end of the chunk: a session replaced by another batch is dropped at once.
@@ -155,7 +153,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 pending.append((index, result))
         if pending:
             results = await asyncio.gather(*(c for _, c in pending), return_exceptions=True)
-            for (index, _), value in zip(pending, results):
+            for (index, _), value in zip(pending, results, strict=True):
                 if isinstance(value, BaseException):
                     raise value
                 out[index] = value

@@ -7,7 +7,7 @@ every language that implements wire format v1.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, Literal, NoReturn, Union
+from typing import Final, Literal
 
 ErrorCode = Literal[
     "ERR_DECRYPTION_FAILED",
@@ -56,7 +56,7 @@ INVALID_ARGUMENT: Final = "ERR_INVALID_ARGUMENT"
 UNENCRYPTED_PAYLOAD: Final = "ERR_UNENCRYPTED_PAYLOAD"
 """The codec refuses unencrypted payloads (``unencrypted="reject"``) and met one."""
 
-ContextValue = Union[str, int]
+ContextValue = str | int
 
 
 class CodecError(Exception):
@@ -92,7 +92,3 @@ def decryption_failed() -> CodecError:
     """The one error every authentication failure raises: it reveals nothing about which check failed."""
     return CodecError(DECRYPTION_FAILED, "Decryption failed")
 
-
-def fail(code: ErrorCode, message: str, **context: ContextValue) -> NoReturn:
-    """Raises a :class:`CodecError` with ``code`` and ``context``."""
-    raise CodecError(code, message, context=context)

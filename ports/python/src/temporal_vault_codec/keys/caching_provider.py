@@ -38,9 +38,7 @@ def is_retryable(err: BaseException) -> bool:
     return isinstance(err, CodecError) and err.retryable
 
 
-async def timed_request(
-    observer: KeyProviderObserver, operation: str, fn: Callable[[], Awaitable[T]]
-) -> T:
+async def timed_request(observer: KeyProviderObserver, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
     """Runs one key-source request and reports its duration and outcome to ``observer.source_request``."""
     started = time.perf_counter()
     try:

@@ -50,7 +50,11 @@ class LocalKeyring:
     kind = "local-keyring"
 
     def __init__(
-        self, path: str | os.PathLike[str], *, create_missing_keys: bool = True, warn: Callable[[str], None] | None = None
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create_missing_keys: bool = True,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.path = os.fspath(path)
         if not self.path:
@@ -124,7 +128,9 @@ class LocalKeyring:
             entry = file["keys"].get(key_id) or {"versions": []}
             stored = next((v for v in entry["versions"] if v.get("version") == version), None)
             if stored is None:
-                raise CodecError(UNKNOWN_KEY_VERSION, "Unknown key version", context={"keyId": key_id, "version": version})
+                raise CodecError(
+                    UNKNOWN_KEY_VERSION, "Unknown key version", context={"keyId": key_id, "version": version}
+                )
             if stored.get("state") == "destroyed" and state != "destroyed":
                 raise CodecError(KEY_VERSION_DESTROYED, "A destroyed version cannot be restored")
             stored["state"] = state
@@ -149,7 +155,11 @@ class LocalKeyring:
             parsed = json.loads(text)
         except ValueError:
             raise CodecError(INVALID_CONFIG, "Keyring file is not valid JSON") from None
-        if not isinstance(parsed, dict) or parsed.get("format") != FILE_FORMAT or not isinstance(parsed.get("keys"), dict):
+        if (
+            not isinstance(parsed, dict)
+            or parsed.get("format") != FILE_FORMAT
+            or not isinstance(parsed.get("keys"), dict)
+        ):
             raise CodecError(INVALID_CONFIG, f"Keyring file is not a {FILE_FORMAT} file")
         return parsed
 

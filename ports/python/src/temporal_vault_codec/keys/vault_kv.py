@@ -122,7 +122,9 @@ class VaultKvStore:
 
         def current(c: hvac.Client) -> int | None:
             try:
-                return int(c.secrets.kv.v2.read_secret_metadata(path, mount_point=self._mount)["data"]["current_version"])
+                return int(
+                    c.secrets.kv.v2.read_secret_metadata(path, mount_point=self._mount)["data"]["current_version"]
+                )
             except hvac.exceptions.InvalidPath:
                 return None
 
