@@ -132,6 +132,30 @@ def seal(key: DerivedKey, aad: bytes, plaintext: bytes, nonce: bytes) -> bytes:
     return b"".join((key.salt, key.commitment, nonce, key.cipher.encrypt(nonce, plaintext, aad)))
 
 
+def seal_into(key: DerivedKey, aad: bytes, plaintext: bytes, nonce: bytes, out: memoryview) -> None:
+    """Like :func:`seal`, written into ``out`` (exactly :func:`sealed_length` bytes) with no intermediate buffer."""
+    out[:SALT_BYTES] = key.salt
+    out[SALT_BYTES:_COMMIT_END] = key.commitment
+    out[_COMMIT_END:HEADER_BYTES] = nonce
+    key.cipher.encrypt_into(nonce, plaintext, aad, out[HEADER_BYTES:])
+
+
+def open_into(key: DerivedKey, aad: bytes, data: bytes, out: memoryview) -> None:
+    """Like :func:`open_sealed`, writing the plaintext into ``out`` (``len(data) - 92`` bytes).
+
+    On any failure ``out`` is overwritten with zeros before ``ERR_DECRYPTION_FAILED`` is raised, so unauthenticated
+    plaintext never stays in memory the caller reuses.
+    """
+    view = memoryview(data)
+    if not hmac.compare_digest(key.commitment, view[SALT_BYTES:_COMMIT_END]):
+        raise decryption_failed()
+    try:
+        key.cipher.decrypt_into(view[_COMMIT_END:HEADER_BYTES], view[HEADER_BYTES:], aad, out)
+    except InvalidTag:
+        out[:] = bytes(len(out))
+        raise decryption_failed() from None
+
+
 def open_sealed(key: DerivedKey, aad: bytes, data: bytes) -> bytes:
     """Checks the key commitment, then decrypts and authenticates ``data``.
 

@@ -18,7 +18,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 from typing_extensions import Self
 
-from .aead import build_aad, derive_key, open_sealed, seal
+from .aead import DerivedKey, build_aad, derive_key, open_into, seal_into, sealed_length
 from .decrypt_key_cache import DecryptKeyCache
 from .errors import (
     INVALID_ARGUMENT,
@@ -30,10 +30,11 @@ from .errors import (
 )
 from .keys.key_id import assert_namespace
 from .keys.provider import KeyProvider
-from .payload_proto import parse_payload, serialize_payload
+from .payload_proto import data_field_prefix, parse_bytes, parse_payload, serialize_payload
+from .scratch import ScratchBuffer
 from .sealing_sessions import SealingSession, SealingSessions
 from .types import FORMAT_V1, MAX_PAYLOADS_PER_DERIVED_KEY, MINIMUM_SEALED_BYTES, SALT_BYTES
-from .wire_format import EncryptedHeader, is_encrypted, read_encrypted_header
+from .wire_format import EncryptedHeader, HeaderReader, is_encrypted
 
 UnencryptedPolicy = Literal["allow", "reject"]
 
@@ -48,6 +49,8 @@ class _Shared:
         self.decrypt_keys = DecryptKeyCache(cache_size, cache_max_age, time.monotonic)
         self.aads: dict[tuple[str, str, int], bytes] = {}
         self.key_ids: dict[str, str] = {}
+        self.headers = HeaderReader()
+        self.scratch = ScratchBuffer()
         self.unencrypted_passed = 0
 
     def aad(self, namespace: str, key_id: str, version: int) -> bytes:
@@ -136,7 +139,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 # No await from here to the end of the chunk: a session replaced by another batch is dropped at once.
                 session = shared.sessions.install(namespace, material, count)
                 shared.decrypt_keys.set(session.ref, session.key.copy())
-            out.extend(_seal_all(session, items[start : start + count]))
+            out.extend(_seal_all(session, items[start : start + count], shared.scratch))
             start += count
         return out
 
@@ -180,7 +183,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 raise CodecError(UNENCRYPTED_PAYLOAD, "Payload is not encrypted", context={"namespace": namespace})
             shared.unencrypted_passed += 1
             return payload
-        header = read_encrypted_header(metadata)
+        header = shared.headers.read(metadata)
         ref = header.ref
         if ref.key_id != shared.key_id_for(namespace):
             raise CodecError(
@@ -198,7 +201,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         aad = shared.aad(namespace, ref.key_id, ref.version)
         cached = shared.decrypt_keys.get(ref, data[:SALT_BYTES])
         if cached is not None:
-            return parse_payload(open_sealed(cached, aad, data))
+            return _open(cached, aad, data, shared.scratch)
         return self._open_with_fetched_key(header, aad, data)
 
     async def _open_with_fetched_key(self, header: EncryptedHeader, aad: bytes, data: bytes) -> Payload:
@@ -209,18 +212,43 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         finally:
             material.zero()
         try:
-            plaintext = open_sealed(key, aad, data)
-        except CodecError:
-            key.dispose()
+            opened = _open(key, aad, data, shared.scratch)
+        except CodecError as err:
+            # A key that authenticated the payload is good even when the plaintext is not a Payload.
+            if err.code == "ERR_DECRYPTION_FAILED":
+                key.dispose()
+                raise
+            shared.decrypt_keys.set(ref, key)
             raise
         # Only keys that opened a payload are cached: forged salts cannot fill the cache.
         shared.decrypt_keys.set(ref, key)
-        return parse_payload(plaintext)
+        return opened
 
 
-def _seal_all(session: SealingSession, payloads: Sequence[Payload]) -> list[Payload]:
-    key, aad, nonces, metadata = session.key, session.aad, session.nonces, session.metadata
-    return [Payload(metadata=metadata, data=seal(key, aad, serialize_payload(p), nonces.next())) for p in payloads]
+def _seal_all(session: SealingSession, payloads: Sequence[Payload], scratch: ScratchBuffer) -> list[Payload]:
+    """Seals each payload into the scratch buffer as a whole serialized Payload, which protobuf parses (one copy)."""
+    key, aad, nonces, head = session.key, session.aad, session.nonces, session.metadata_head
+    out = []
+    for payload in payloads:
+        plaintext = serialize_payload(payload)
+        length = sealed_length(len(plaintext))
+        prefix = data_field_prefix(head, length)
+        start = len(prefix)
+        buffer = scratch.view(start + length)
+        buffer[:start] = prefix
+        seal_into(key, aad, plaintext, nonces.next(), buffer[start:])
+        out.append(parse_bytes(buffer))
+    return out
+
+
+def _open(key: DerivedKey, aad: bytes, data: bytes, scratch: ScratchBuffer) -> Payload:
+    """Opens ``data`` into the scratch buffer and parses the Payload from it; the buffer is wiped either way."""
+    buffer = scratch.view(len(data) - MINIMUM_SEALED_BYTES)
+    try:
+        open_into(key, aad, data, buffer)
+        return parse_payload(buffer)
+    finally:
+        scratch.wipe(buffer)
 
 
 def _checked(payloads: Sequence[Payload]) -> list[Payload]:

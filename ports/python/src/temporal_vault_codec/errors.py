@@ -91,4 +91,3 @@ class CodecError(Exception):
 def decryption_failed() -> CodecError:
     """The one error every authentication failure raises: it reveals nothing about which check failed."""
     return CodecError(DECRYPTION_FAILED, "Decryption failed")
-

@@ -9,6 +9,7 @@ do not keep insertion order, so byte-exact checks against vectors that list meta
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
@@ -37,15 +38,27 @@ def serialize_fields(metadata: Iterable[tuple[str, bytes]], data: bytes) -> byte
     return b"".join(parts)
 
 
+def data_field_prefix(metadata_head: bytes, data_length: int) -> bytes:
+    """Everything of a serialized Payload before its ``data`` bytes: the metadata entries (already serialized), then
+    the ``data`` field's tag and length. Precondition: ``data_length > 0`` (protobuf omits an empty ``data``)."""
+    return metadata_head + b"\x12" + _varint(data_length)
+
+
 def serialize_payload(payload: Payload) -> bytes:
     """The payload's protobuf bytes (deterministic: metadata sorted by key)."""
     return payload.SerializeToString(deterministic=True)
 
 
-def parse_payload(plaintext: bytes) -> Payload:
+def parse_bytes(serialized: bytes | memoryview) -> Payload:
+    """``Payload.FromString`` of any buffer: protobuf's parser reads the buffer protocol and copies what it keeps
+    (its type stub says ``bytes`` only)."""
+    return Payload.FromString(cast(bytes, serialized))
+
+
+def parse_payload(plaintext: bytes | memoryview) -> Payload:
     """Parses authenticated plaintext; ``ERR_MALFORMED_METADATA`` when it is not a Payload message."""
     try:
-        return Payload.FromString(plaintext)
+        return parse_bytes(plaintext)
     except DecodeError:
         raise CodecError(
             MALFORMED_METADATA, "Decrypted bytes are not a valid Payload message", context={"field": "data"}

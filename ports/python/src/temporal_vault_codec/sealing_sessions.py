@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .aead import DerivedKey, NonceSequence, derive_key
+from .payload_proto import serialize_fields
 from .types import SALT_BYTES, KeyMaterial, KeyReference
 from .wire_format import encrypted_metadata
 
@@ -24,8 +25,8 @@ class SealingSession:
     key: DerivedKey
     aad: bytes
     nonces: NonceSequence
-    metadata: dict[str, bytes]
-    """Copied into each sealed Payload by protobuf, so sharing it is safe."""
+    metadata_head: bytes
+    """The sealed payloads' metadata, serialized once: each sealed Payload is parsed from this head and its data."""
     uses: int
 
 
@@ -63,7 +64,7 @@ class SealingSessions:
             key=key,
             aad=self._aad_for(namespace, ref.key_id, ref.version),
             nonces=NonceSequence(),
-            metadata=encrypted_metadata(ref),
+            metadata_head=serialize_fields(encrypted_metadata(ref).items(), b""),
             uses=count,
         )
         replaced = self._sessions.get(namespace)

@@ -83,3 +83,27 @@ def encrypted_metadata(ref: KeyReference, format_id: str = FORMAT_V1) -> dict[st
     if ref.wrapped_key is not None:
         metadata[WRAPPED_KEY_KEY] = ref.wrapped_key.encode("utf-8")
     return metadata
+
+
+class HeaderReader:
+    """Reads encrypted headers, remembering the last one: payloads of one batch almost always share key id, version
+    and format, and comparing four short byte strings is much cheaper than decoding and validating them again."""
+
+    def __init__(self) -> None:
+        self._last_raw: tuple[bytes | None, ...] | None = None
+        self._last: EncryptedHeader | None = None
+
+    def read(self, metadata: Mapping[str, bytes]) -> EncryptedHeader:
+        """Same contract as :func:`read_encrypted_header`; the same object for identical metadata."""
+        raw = (
+            metadata.get(FORMAT_KEY),
+            metadata.get(KEY_ID_KEY),
+            metadata.get(KEY_VERSION_KEY),
+            metadata.get(WRAPPED_KEY_KEY),
+        )
+        last = self._last
+        if last is not None and raw == self._last_raw:
+            return last
+        header = read_encrypted_header(metadata)
+        self._last_raw, self._last = raw, header
+        return header
