@@ -11,7 +11,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where the venv lives, relative to the project root; `test/support/python-port.ts` reads the same path. */
 export const PYTHON_PORT_VENV = join('.tools', 'python-port', 'venv');
@@ -68,4 +69,10 @@ export function installPythonPort(projectRoot) {
   );
   writeFileSync(stampPath, stamp);
   return { python, source: 'python3 -m venv + pip (PyPI) -> .tools/python-port', seconds: seconds() };
+}
+
+// `node scripts/tools/python-port.mjs` installs the port's venv alone (used by `npm run bench:python`).
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const port = installPythonPort(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'));
+  console.log(`python port: ${port.python} (from ${port.source}) - ${port.seconds} s`);
 }
