@@ -119,7 +119,7 @@ describe('Python port (ports/python)', () => {
   }, 300_000);
 
   it('is clean under mypy --strict and the linter', async () => {
-    const mypy = await runPython(['-m', 'mypy', '--strict', 'src', 'tests', 'bench']);
+    const mypy = await runPython(['-m', 'mypy', '--strict', 'src', 'tests', 'bench', 'examples']);
     expect(mypy.status, mypy.stdout).toBe(0);
     const lint = await runPython(['-m', 'ruff', 'check', '.']);
     expect(lint.status, lint.stdout).toBe(0);
