@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import pathlib
 import stat
+import time
 
 import pytest
 from support import json_payload
@@ -14,6 +16,7 @@ from temporalio.api.common.v1 import Payload
 
 from temporal_vault_codec import CachingKeyProvider, CodecError, EncryptionCodec, LocalKeyring
 from temporal_vault_codec.aead import build_aad, derive_key, seal
+from temporal_vault_codec.keys import keyring_lock
 from temporal_vault_codec.payload_proto import serialize_payload
 from temporal_vault_codec.types import FORMAT_V1, KeyReference
 from temporal_vault_codec.wire_format import encrypted_metadata
@@ -136,3 +139,32 @@ async def test_it_warns_once_that_it_is_for_development_and_when_others_can_read
     assert len(warnings) == 2
     assert "development only" in warnings[0] and "chmod 600" in warnings[1]
     assert base64.b64encode(ROOT_V1).decode() not in "".join(warnings)
+
+
+async def test_concurrent_changes_lose_nothing(tmp_path: pathlib.Path) -> None:
+    keyring = LocalKeyring(tmp_path / "keyring.json", warn=lambda _message: None)
+    versions = await asyncio.gather(*(keyring.rotate_key("orders") for _ in range(20)))
+    assert sorted(versions) == list(range(1, 21))
+    assert (await keyring.read_latest("orders")).version == 20
+
+
+async def test_a_change_waits_for_another_processs_lock_and_gives_up_retryably(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "keyring.json"
+    (tmp_path / "keyring.json.lock").mkdir()
+    monkeypatch.setattr(keyring_lock, "WAIT_SECONDS", 0.3)
+    with pytest.raises(CodecError) as raised:
+        await LocalKeyring(path, warn=lambda _message: None).create_key("orders")
+    assert raised.value.code == "ERR_KEY_SOURCE_UNAVAILABLE" and raised.value.retryable
+    assert not path.exists()
+
+
+async def test_a_stale_lock_of_a_crashed_holder_is_taken_over(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "keyring.json"
+    lock = tmp_path / "keyring.json.lock"
+    lock.mkdir()
+    old = time.time() - keyring_lock.STALE_SECONDS - 5
+    os.utime(lock, (old, old))
+    assert await LocalKeyring(path, warn=lambda _message: None).create_key("orders") == 1
+    assert not lock.exists()

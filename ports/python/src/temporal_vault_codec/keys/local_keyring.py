@@ -8,6 +8,7 @@
 
 ``state`` is ``active`` (encrypts and decrypts), ``inactive`` (decrypts only) or ``destroyed`` (no material). Keys
 sit unencrypted on disk, protected only by file mode 0600: for development only, never production (use Vault).
+Changes hold the file's lock across processes (``keyring_lock.py``), as the TypeScript library does.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ..errors import (
     CodecError,
 )
 from ..types import ROOT_KEY_BYTES
+from .keyring_lock import keyring_lock
 from .provider import LatestKey
 
 FILE_FORMAT = "temporal-vault-codec-keyring/v1"
@@ -62,7 +64,6 @@ class LocalKeyring:
         self._create_missing = create_missing_keys
         self._warn = warn or _log.warning
         self._warned = False
-        self._writes = asyncio.Lock()
 
     async def read_latest(self, key_id: str) -> LatestKey:
         """The newest active version, creating version 1 first when the key is missing and creation is on."""
@@ -164,17 +165,23 @@ class LocalKeyring:
         return parsed
 
     async def _update(self, change: Callable[[KeyringFile], T]) -> T:
-        # Writes are serialized within the process, and each replaces the file atomically (write, fsync, rename).
-        async with self._writes:
-            file = await self._read()
+        return await asyncio.to_thread(self._update_sync, change)
+
+    def _update_sync(self, change: Callable[[KeyringFile], T]) -> T:
+        # The lock (shared with the TypeScript library) is held from the read to the atomic rename, so no other
+        # process's change lands in between and is overwritten.
+        try:
+            os.makedirs(os.path.dirname(self.path) or ".", mode=0o700, exist_ok=True)
+        except OSError as err:
+            raise _file_error(err) from err
+        with keyring_lock(self.path):
+            file = self._read_sync()
             result = change(file)
-            await asyncio.to_thread(self._write_sync, file)
+            self._write_sync(file)
             return result
 
     def _write_sync(self, file: KeyringFile) -> None:
         try:
-            directory = os.path.dirname(self.path) or "."
-            os.makedirs(directory, mode=0o700, exist_ok=True)
             temp = f"{self.path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
