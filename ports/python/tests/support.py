@@ -38,14 +38,27 @@ def json_payload(text: str) -> Payload:
 
 
 class FixedKeyProvider:
-    """A provider that knows exactly one key version, as the TypeScript vector tests use."""
+    """A provider that knows exactly one key version, as the TypeScript vector tests use.
 
-    def __init__(self, key_id: str, version: int, root_key: bytes, wrapped_key: str | None = None) -> None:
+    With ``namespace``, that namespace maps to ``key_id`` and every other one to itself (the default mapping), so a
+    payload moved to another namespace meets the same check it would in production; without, every namespace maps
+    to ``key_id``.
+    """
+
+    def __init__(
+        self,
+        key_id: str,
+        version: int,
+        root_key: bytes,
+        wrapped_key: str | None = None,
+        namespace: str | None = None,
+    ) -> None:
         self.key_id, self.version, self.root_key, self.wrapped_key = key_id, version, root_key, wrapped_key
+        self.namespace = namespace
         self.encryption_calls = 0
 
     def key_id_for(self, namespace: str) -> str:
-        return self.key_id
+        return self.key_id if self.namespace in (None, namespace) else namespace
 
     def current_encryption_ref(self, namespace: str, payload_count: int) -> KeyReference | None:
         return None

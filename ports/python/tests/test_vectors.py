@@ -37,16 +37,24 @@ def expected_error(vector: Vector) -> str | None:
 
 def encrypted_payload(vector: Vector) -> Payload:
     """The sealed payload a vector publishes (metadata as text, or as hex under ``metadataHex``)."""
-    source = next((vector[k] for k in ("encrypted", "sealed", "payloadEncrypted") if k in vector), vector["expected"])
+    names = ("encrypted", "sealed", "payloadEncrypted", "expected")
+    source = next(vector[k] for k in names if k in vector)
     metadata = {k: v.encode() for k, v in (source.get("metadata") or {}).items()}
     metadata.update({k: bytes.fromhex(v) for k, v in (source.get("metadataHex") or {}).items()})
     return Payload(metadata=metadata, data=bytes.fromhex(source.get("dataHex", "")))
 
 
-def provider_for(vector: Vector) -> FixedKeyProvider:
+def root_key(vector: Vector) -> bytes:
+    """The key version's material: the KV or keyring root key, or in Transit mode the unwrapped data key."""
     root = vector.get("rootKeyHex") or vector.get("dataKeyHex")
     assert isinstance(root, str), f"vector {vector['name']!r} names no key material"
-    return FixedKeyProvider(vector["keyId"], vector["version"], bytes.fromhex(root), vector.get("wrappedKey"))
+    return bytes.fromhex(root)
+
+
+def provider_for(vector: Vector) -> FixedKeyProvider:
+    return FixedKeyProvider(
+        vector["keyId"], vector["version"], root_key(vector), vector.get("wrappedKey"), vector["namespace"]
+    )
 
 
 def original_items(vector: Vector) -> list[tuple[str, bytes]]:
@@ -74,7 +82,7 @@ def test_every_vector_is_recognised() -> None:
 @pytest.mark.parametrize("vector", POSITIVE, ids=ids(POSITIVE))
 def test_positive_vector_is_computed_byte_for_byte(vector: Vector) -> None:
     expected = vector["expected"]
-    root, salt = bytes.fromhex(vector["rootKeyHex"]), bytes.fromhex(vector["saltHex"])
+    root, salt = root_key(vector), bytes.fromhex(vector["saltHex"])
     serialized = serialize_fields(original_items(vector), vector["payload"]["data"].encode())
     assert serialized.hex() == expected["serializedPayloadHex"]
     okm = derive_okm(root, salt, vector["keyId"], vector["version"])
