@@ -18,7 +18,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 from typing_extensions import Self
 
-from .aead import DerivedKey, build_aad, derive_key, open_into, seal_into, sealed_length
+from .aead import build_aad, derive_key
 from .decrypt_key_cache import DecryptKeyCache
 from .errors import (
     INVALID_ARGUMENT,
@@ -30,9 +30,9 @@ from .errors import (
 )
 from .keys.key_id import assert_namespace
 from .keys.provider import KeyProvider
-from .payload_proto import data_field_prefix, parse_bytes, parse_payload, serialize_payload
 from .scratch import ScratchBuffer
-from .sealing_sessions import SealingSession, SealingSessions
+from .seal_payload import open_payload, seal_payloads
+from .sealing_sessions import SealingSessions
 from .types import FORMAT_V1, MAX_PAYLOADS_PER_DERIVED_KEY, MINIMUM_SEALED_BYTES, SALT_BYTES
 from .wire_format import EncryptedHeader, HeaderReader, is_encrypted
 
@@ -139,7 +139,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 # No await from here to the end of the chunk: a session replaced by another batch is dropped at once.
                 session = shared.sessions.install(namespace, material, count)
                 shared.decrypt_keys.set(session.ref, session.key.copy())
-            out.extend(_seal_all(session, items[start : start + count], shared.scratch))
+            out.extend(seal_payloads(session, items[start : start + count], shared.scratch))
             start += count
         return out
 
@@ -201,7 +201,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         aad = shared.aad(namespace, ref.key_id, ref.version)
         cached = shared.decrypt_keys.get(ref, data[:SALT_BYTES])
         if cached is not None:
-            return _open(cached, aad, data, shared.scratch)
+            return open_payload(cached, aad, data, shared.scratch)
         return self._open_with_fetched_key(header, aad, data)
 
     async def _open_with_fetched_key(self, header: EncryptedHeader, aad: bytes, data: bytes) -> Payload:
@@ -212,7 +212,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         finally:
             material.zero()
         try:
-            opened = _open(key, aad, data, shared.scratch)
+            opened = open_payload(key, aad, data, shared.scratch)
         except CodecError as err:
             # A key that authenticated the payload is good even when the plaintext is not a Payload.
             if err.code == "ERR_DECRYPTION_FAILED":
@@ -223,32 +223,6 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         # Only keys that opened a payload are cached: forged salts cannot fill the cache.
         shared.decrypt_keys.set(ref, key)
         return opened
-
-
-def _seal_all(session: SealingSession, payloads: Sequence[Payload], scratch: ScratchBuffer) -> list[Payload]:
-    """Seals each payload into the scratch buffer as a whole serialized Payload, which protobuf parses (one copy)."""
-    key, aad, nonces, head = session.key, session.aad, session.nonces, session.metadata_head
-    out = []
-    for payload in payloads:
-        plaintext = serialize_payload(payload)
-        length = sealed_length(len(plaintext))
-        prefix = data_field_prefix(head, length)
-        start = len(prefix)
-        buffer = scratch.view(start + length)
-        buffer[:start] = prefix
-        seal_into(key, aad, plaintext, nonces.next(), buffer[start:])
-        out.append(parse_bytes(buffer))
-    return out
-
-
-def _open(key: DerivedKey, aad: bytes, data: bytes, scratch: ScratchBuffer) -> Payload:
-    """Opens ``data`` into the scratch buffer and parses the Payload from it; the buffer is wiped either way."""
-    buffer = scratch.view(len(data) - MINIMUM_SEALED_BYTES)
-    try:
-        open_into(key, aad, data, buffer)
-        return parse_payload(buffer)
-    finally:
-        scratch.wipe(buffer)
 
 
 def _checked(payloads: Sequence[Payload]) -> list[Payload]:
