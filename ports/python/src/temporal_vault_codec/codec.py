@@ -33,8 +33,8 @@ from .keys.provider import KeyProvider
 from .scratch import ScratchBuffer
 from .seal_payload import open_payload, seal_payloads
 from .sealing_sessions import SealingSessions
-from .types import FORMAT_V1, MAX_PAYLOADS_PER_DERIVED_KEY, MINIMUM_SEALED_BYTES, SALT_BYTES
-from .wire_format import EncryptedHeader, HeaderReader, is_encrypted
+from .types import ENCODING_KEY, FORMAT_V1, MAX_PAYLOADS_PER_DERIVED_KEY, MINIMUM_SEALED_BYTES, SALT_BYTES, KeyReference
+from .wire_format import ENCRYPTED_ENCODING_BYTES, EncryptedHeader, HeaderReader
 
 UnencryptedPolicy = Literal["allow", "reject"]
 
@@ -50,6 +50,7 @@ class _Shared:
         self.aads: dict[tuple[str, str, int], bytes] = {}
         self.key_ids: dict[str, str] = {}
         self.headers = HeaderReader()
+        self.last_aad: tuple[str, KeyReference, bytes] | None = None
         self.scratch = ScratchBuffer()
         self.unencrypted_passed = 0
 
@@ -61,6 +62,16 @@ class _Shared:
             if len(self.aads) >= 4096:
                 self.aads.clear()
             aad = self.aads[cache_key] = build_aad(FORMAT_V1, namespace, key_id, version)
+        return aad
+
+    def aad_for(self, namespace: str, ref: KeyReference) -> bytes:
+        """The AAD of ``ref`` in ``namespace``; the header reader hands out one object per metadata, so the last
+        answer is found by identity."""
+        last = self.last_aad
+        if last is not None and last[0] == namespace and last[1] is ref:
+            return last[2]
+        aad = self.aad(namespace, ref.key_id, ref.version)
+        self.last_aad = (namespace, ref, aad)
         return aad
 
     def key_id_for(self, namespace: str) -> str:
@@ -178,14 +189,14 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
     def _decode_one(self, payload: Payload) -> Payload | Coroutine[Any, Any, Payload]:
         shared, namespace = self._shared, self._namespace
         metadata = payload.metadata
-        if not is_encrypted(metadata):
+        if metadata.get(ENCODING_KEY) != ENCRYPTED_ENCODING_BYTES:
             if self._unencrypted == "reject":
                 raise CodecError(UNENCRYPTED_PAYLOAD, "Payload is not encrypted", context={"namespace": namespace})
             shared.unencrypted_passed += 1
             return payload
         header = shared.headers.read(metadata)
         ref = header.ref
-        if ref.key_id != shared.key_id_for(namespace):
+        if ref.key_id != (shared.key_ids.get(namespace) or shared.key_id_for(namespace)):
             raise CodecError(
                 NAMESPACE_MISMATCH,
                 "Payload was encrypted for another namespace",
@@ -198,7 +209,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 f"Encrypted data is {len(data)} bytes, shorter than the {MINIMUM_SEALED_BYTES}-byte minimum",
                 context={"field": "data", "keyId": ref.key_id, "version": ref.version},
             )
-        aad = shared.aad(namespace, ref.key_id, ref.version)
+        aad = shared.aad_for(namespace, ref)
         cached = shared.decrypt_keys.get(ref, data[:SALT_BYTES])
         if cached is not None:
             return open_payload(cached, aad, data, shared.scratch)

@@ -18,6 +18,8 @@ from .errors import MALFORMED_METADATA, CodecError
 
 
 def _varint(value: int) -> bytes:
+    if value < 0x4000:  # every payload below 16 KiB: one or two bytes, no loop
+        return bytes((value,)) if value < 0x80 else bytes(((value & 0x7F) | 0x80, value >> 7))
     out = bytearray()
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)

@@ -24,7 +24,8 @@ from .types import (
     KeyReference,
 )
 
-_ENCRYPTED_ENCODING_BYTES = ENCRYPTED_ENCODING.encode()
+ENCRYPTED_ENCODING_BYTES = ENCRYPTED_ENCODING.encode()
+"""The ``encoding`` metadata value of an encrypted payload, as bytes."""
 _VERSION = re.compile(r"[1-9][0-9]{0,9}")
 
 
@@ -38,7 +39,7 @@ class EncryptedHeader:
 
 def is_encrypted(metadata: Mapping[str, bytes]) -> bool:
     """True when the payload says it is encrypted (``encoding: binary/encrypted``)."""
-    return metadata.get(ENCODING_KEY) == _ENCRYPTED_ENCODING_BYTES
+    return metadata.get(ENCODING_KEY) == ENCRYPTED_ENCODING_BYTES
 
 
 def _read_text(metadata: Mapping[str, bytes], key: str) -> str | None:
@@ -75,7 +76,7 @@ def read_encrypted_header(metadata: Mapping[str, bytes]) -> EncryptedHeader:
 def encrypted_metadata(ref: KeyReference, format_id: str = FORMAT_V1) -> dict[str, bytes]:
     """The metadata of a payload sealed under ``ref``."""
     metadata = {
-        ENCODING_KEY: _ENCRYPTED_ENCODING_BYTES,
+        ENCODING_KEY: ENCRYPTED_ENCODING_BYTES,
         FORMAT_KEY: format_id.encode(),
         KEY_ID_KEY: ref.key_id.encode("utf-8"),
         KEY_VERSION_KEY: str(ref.version).encode(),
