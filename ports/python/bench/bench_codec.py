@@ -2,11 +2,12 @@
 
 ``npm run bench:python`` (or ``python bench/bench_codec.py [--quick] [--json FILE]`` in the port's venv). Raw means
 what a Python program gets from ``cryptography`` directly: one ``AESGCM`` object, a random nonce per payload,
-``encrypt(nonce, data, None)`` and ``decrypt``, a batch keeping its results as the codec's does. The codec does that plus what the format needs: serializing the whole
-``Payload``, the AAD, the key commitment, building the sealed ``Payload``, and for decode the header checks and parsing
-the inner ``Payload``. Keys come from the caching provider over an in-memory store (warm, as in a running worker: the
-same path as Vault KV once cached). Cases are interleaved and repeated; each figure is the median of the rounds.
-Ratios are codec throughput / raw throughput (above 1: the codec is faster).
+``encrypt(nonce, data, None)`` and ``decrypt``, a batch keeping its results as the codec's does. The codec does that
+plus what the format needs: serializing the whole ``Payload``, the AAD, the key commitment, building the sealed
+``Payload``, and for decode the header checks and parsing the inner ``Payload``. Keys come from the caching provider
+over an in-memory store (warm, as in a running worker: the same path as Vault KV once cached). Cases are interleaved
+and repeated; each figure is the median of the rounds. Ratios are codec throughput / raw throughput (above 1: the
+codec is faster).
 """
 
 from __future__ import annotations
