@@ -11,7 +11,8 @@ from typing import Any
 from temporalio.api.common.v1 import Payload
 
 from temporal_vault_codec import CodecError, KeyMaterial, KeyReference
-from temporal_vault_codec.errors import UNKNOWN_KEY_VERSION
+from temporal_vault_codec.errors import DECRYPTION_FAILED, MALFORMED_METADATA, UNKNOWN_KEY_VERSION
+from temporal_vault_codec.keys.transit_client import wrapped_key_version
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 VECTORS_PATH = REPO_ROOT / "docs" / "test-vectors.json"
@@ -68,6 +69,12 @@ class FixedKeyProvider:
         return KeyMaterial(self.key_id, self.version, bytearray(self.root_key), self.wrapped_key)
 
     async def decryption_key(self, namespace: str, ref: KeyReference) -> KeyMaterial:
+        if self.wrapped_key is not None:
+            # Transit: the provider's own checks, then Vault unwraps only the wrapped key it made.
+            if ref.wrapped_key is None or wrapped_key_version(ref.wrapped_key) != ref.version:
+                raise CodecError(MALFORMED_METADATA, "Missing or inconsistent wrapped key")
+            if ref.wrapped_key != self.wrapped_key:
+                raise CodecError(DECRYPTION_FAILED, "Decryption failed")
         if ref.version != self.version:
             raise CodecError(UNKNOWN_KEY_VERSION, "Unknown key version")
         return KeyMaterial(self.key_id, self.version, bytearray(self.root_key), ref.wrapped_key)
