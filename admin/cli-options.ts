@@ -1,6 +1,14 @@
 import { parseArgs } from 'node:util';
-import { assertNamespace, CodecError, parseDuration, type SecretSource, type VaultAuthConfig } from '../codec/index.js';
-import type { KeySourceKind } from './key-admin.js';
+import {
+  assertNamespace,
+  CodecError,
+  KEY_SOURCE_SETTINGS,
+  keySourceSettingLabel,
+  parseDuration,
+  readKeySourceSettings,
+  settingValues,
+  type KeySourceConfig,
+} from '../codec/index.js';
 
 /** The `keys` subcommands. */
 export const COMMANDS = [
@@ -17,19 +25,8 @@ export const COMMANDS = [
 /** One of {@link COMMANDS}. */
 export type CommandName = (typeof COMMANDS)[number];
 
-/** Where keys are administered, with everything needed to connect. */
-export type SourceOptions =
-  | { readonly kind: 'local'; readonly keyringPath: string }
-  | {
-      readonly kind: 'vault-kv' | 'vault-transit';
-      readonly addr: string;
-      readonly vaultNamespace?: string;
-      readonly auth: VaultAuthConfig;
-      readonly kvMount: string;
-      readonly kvPrefix: string;
-      readonly transitMount: string;
-      readonly transitKeyPrefix: string;
-    };
+/** Where keys are administered, with everything needed to connect: the library's key source configuration. */
+export type SourceOptions = KeySourceConfig;
 
 /** A parsed, validated command line. */
 export interface CliCommand {
@@ -54,7 +51,7 @@ export type ParsedCli =
   | { readonly kind: 'help' }
   | { readonly kind: 'usage-error'; readonly message: string; readonly json: boolean };
 
-const OPTIONS = {
+const COMMAND_OPTIONS = {
   namespace: { type: 'string', short: 'n' },
   version: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
@@ -62,26 +59,24 @@ const OPTIONS = {
   'max-age': { type: 'string' },
   'auto-rotate': { type: 'string' },
   all: { type: 'boolean' },
-  source: { type: 'string' },
-  keyring: { type: 'string' },
-  'vault-addr': { type: 'string' },
-  'vault-namespace': { type: 'string' },
-  'vault-kv-mount': { type: 'string' },
-  'vault-key-prefix': { type: 'string' },
-  'vault-transit-mount': { type: 'string' },
-  'vault-transit-key-prefix': { type: 'string' },
-  'vault-auth': { type: 'string' },
-  'vault-auth-mount': { type: 'string' },
-  'vault-role-id': { type: 'string' },
-  'vault-role-id-file': { type: 'string' },
-  'vault-secret-id-file': { type: 'string' },
-  'vault-k8s-role': { type: 'string' },
-  'vault-k8s-jwt-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** `--source` is the CLI's older spelling of `--key-source`; both are accepted. */
+const SOURCE_ALIAS = 'source';
+
+const OPTIONS: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  ...COMMAND_OPTIONS,
+  [SOURCE_ALIAS]: { type: 'string' },
+  ...Object.fromEntries(
+    Object.values(KEY_SOURCE_SETTINGS).flatMap((spec) =>
+      'flag' in spec && spec.flag !== undefined ? [[spec.flag, { type: spec.type }]] : [],
+    ),
+  ),
+};
+
 type Env = Readonly<Record<string, string | undefined>>;
-type Values = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
+type Values = Readonly<Record<string, string | boolean | undefined>>;
 
 class UsageError extends Error {}
 
@@ -125,7 +120,7 @@ export function parseCli(argv: readonly string[], env: Env): ParsedCli {
 }
 
 function build(command: CommandName, values: Values, env: Env): CliCommand {
-  const text = (name: keyof typeof OPTIONS): string | undefined => {
+  const text = (name: keyof typeof COMMAND_OPTIONS): string | undefined => {
     const value = values[name];
     return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
   };
@@ -150,7 +145,7 @@ function build(command: CommandName, values: Values, env: Env): CliCommand {
   const autoRotateText = text('auto-rotate');
   if (autoRotateText !== undefined && command !== 'create') fail('--auto-rotate is only used with keys create');
 
-  const source = buildSource(values, env, text);
+  const source = buildSource(values, env);
   if (autoRotateText !== undefined && source.kind !== 'vault-transit') {
     fail('--auto-rotate needs --source vault-transit; elsewhere run keys rotate-if-older from a scheduler');
   }
@@ -167,84 +162,16 @@ function build(command: CommandName, values: Values, env: Env): CliCommand {
   };
 }
 
-function buildSource(
-  values: Values,
-  env: Env,
-  text: (name: keyof typeof OPTIONS) => string | undefined,
-): SourceOptions {
-  const pick = (flag: keyof typeof OPTIONS, variable: string): string | undefined =>
-    text(flag) ?? (env[variable]?.trim() || undefined);
-  const kind = pick('source', 'KEY_SOURCE') ?? 'local';
-  if (!isSourceKind(kind)) fail('--source must be local, vault-kv or vault-transit');
-  if (kind === 'local') return { kind, keyringPath: pick('keyring', 'KEYRING_PATH') ?? '.codec-keyring.json' };
-  const addr = pick('vault-addr', 'VAULT_ADDR');
-  if (addr === undefined) fail(`--source ${kind} needs --vault-addr or VAULT_ADDR`);
-  const vaultNamespace = pick('vault-namespace', 'VAULT_NAMESPACE');
-  return {
-    kind,
-    addr,
-    ...(vaultNamespace === undefined ? {} : { vaultNamespace }),
-    auth: buildAuth(pick, env),
-    kvMount: pick('vault-kv-mount', 'VAULT_KV_MOUNT') ?? 'secret',
-    kvPrefix:
-      values['vault-key-prefix'] === undefined
-        ? (env.VAULT_KEY_PREFIX ?? 'temporal-codec/')
-        : String(values['vault-key-prefix']),
-    transitMount: pick('vault-transit-mount', 'VAULT_TRANSIT_MOUNT') ?? 'transit',
-    transitKeyPrefix:
-      values['vault-transit-key-prefix'] === undefined
-        ? (env.VAULT_TRANSIT_KEY_PREFIX ?? 'temporal-codec-')
-        : String(values['vault-transit-key-prefix']),
-  };
-}
-
-function isSourceKind(kind: string): kind is KeySourceKind {
-  return kind === 'local' || kind === 'vault-kv' || kind === 'vault-transit';
-}
-
-function buildAuth(
-  pick: (flag: keyof typeof OPTIONS, variable: string) => string | undefined,
-  env: Env,
-): VaultAuthConfig {
-  const method = pick('vault-auth', 'VAULT_AUTH_METHOD') ?? 'token';
-  const mount = pick('vault-auth-mount', 'VAULT_AUTH_MOUNT');
-  const withMount = mount === undefined ? {} : { mount };
-  const secret = (
-    valueVariable: string,
-    flag: keyof typeof OPTIONS,
-    fileVariable: string,
-  ): SecretSource | undefined => {
-    const file = pick(flag, fileVariable);
-    if (file !== undefined) return { file };
-    const value = env[valueVariable]?.trim();
-    return value ? { value } : undefined;
-  };
-  switch (method) {
-    case 'token': {
-      const token = env.VAULT_TOKEN?.trim();
-      if (!token) fail('Vault token auth needs VAULT_TOKEN (or choose --vault-auth approle|kubernetes)');
-      return { method, token };
-    }
-    case 'approle': {
-      const roleIdFile = pick('vault-role-id-file', 'VAULT_ROLE_ID_FILE');
-      const roleIdValue = pick('vault-role-id', 'VAULT_ROLE_ID');
-      const roleId: SecretSource | undefined =
-        roleIdFile !== undefined
-          ? { file: roleIdFile }
-          : roleIdValue !== undefined
-            ? { value: roleIdValue }
-            : undefined;
-      if (roleId === undefined) fail('AppRole auth needs --vault-role-id, --vault-role-id-file or VAULT_ROLE_ID');
-      const secretId = secret('VAULT_SECRET_ID', 'vault-secret-id-file', 'VAULT_SECRET_ID_FILE');
-      return { method, roleId, ...(secretId === undefined ? {} : { secretId }), ...withMount };
-    }
-    case 'kubernetes': {
-      const role = pick('vault-k8s-role', 'VAULT_K8S_ROLE');
-      if (role === undefined) fail('Kubernetes auth needs --vault-k8s-role or VAULT_K8S_ROLE');
-      const jwtFile = pick('vault-k8s-jwt-file', 'VAULT_K8S_JWT_FILE');
-      return { method, role, ...(jwtFile === undefined ? {} : { jwt: { file: jwtFile } }), ...withMount };
-    }
-    default:
-      return fail('--vault-auth must be token, approle or kubernetes');
-  }
+/**
+ * The key source, read by the library's one reader of the shared settings: the codec server's flags and variables,
+ * checked by the same rules (a setting of another key source or auth method is refused, naming the fix).
+ */
+function buildSource(values: Values, env: Env): SourceOptions {
+  const alias = values[SOURCE_ALIAS];
+  const flags = { ...values, 'key-source': values['key-source'] ?? alias };
+  const reading = readKeySourceSettings(settingValues(KEY_SOURCE_SETTINGS, flags, env));
+  if (reading.ok) return reading.config;
+  const label = (setting: Parameters<typeof keySourceSettingLabel>[0]) =>
+    setting === 'keySource' && alias !== undefined ? `--${SOURCE_ALIAS} (KEY_SOURCE)` : keySourceSettingLabel(setting);
+  return fail(reading.problems.map(({ setting, message }) => `${label(setting)}: ${message}`).join('\n'));
 }

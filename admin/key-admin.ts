@@ -1,7 +1,7 @@
-import type { KeyVersionInfo, KeyVersionState } from '../codec/index.js';
+import type { KeySourceKind, KeyVersionInfo, KeyVersionState } from '../codec/index.js';
 
-/** The key sources the CLI administers. */
-export type KeySourceKind = 'local' | 'vault-kv' | 'vault-transit';
+/** The key sources the CLI administers: the library's. */
+export type { KeySourceKind };
 
 /** A key and its versions, as `keys describe` shows it. */
 export interface KeyDescription {

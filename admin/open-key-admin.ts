@@ -1,10 +1,4 @@
-import {
-  createAuthenticatedVaultClient,
-  LocalKeyring,
-  VaultKvStore,
-  VaultTransitKeys,
-  type ReadTextFile,
-} from '../codec/index.js';
+import { connectKeySource, VaultTransitKeys, type ReadTextFile } from '../codec/index.js';
 import type { SourceOptions } from './cli-options.js';
 import type { KeyAdmin } from './key-admin.js';
 import { StoreKeyAdmin } from './store-key-admin.js';
@@ -18,35 +12,34 @@ export interface OpenKeyAdminDeps {
   readonly readFile?: ReadTextFile;
 }
 
+/** Vault requests fail fast enough for an interactive tool, unless the configuration says otherwise. */
+const INTERACTIVE = { timeoutMs: 5000, retries: 2 } as const;
+
 /**
- * Connects to the key source the options name. Vault requests fail fast enough for an interactive tool (5 s per
- * attempt, 2 retries), and the auth's renewal timers are stopped by `close()`.
+ * Connects to the key source the options name, through the library's `connectKeySource`. The auth's renewal timers
+ * are stopped by `close()`.
  */
 export function openKeyAdmin(options: SourceOptions, deps: OpenKeyAdminDeps): KeyAdmin {
-  if (options.kind === 'local') {
-    // An administrator creates keys explicitly; reads must not create them as the worker's default does.
-    const store = new LocalKeyring({ path: options.keyringPath, createMissingKeys: false, warn: deps.warn });
-    return new StoreKeyAdmin('local', store, () => store.path);
-  }
-  const { client, auth } = createAuthenticatedVaultClient(
-    {
-      endpoint: options.addr,
-      retries: 2,
-      timeoutMs: 5000,
-      ...(options.vaultNamespace === undefined ? {} : { vaultNamespace: options.vaultNamespace }),
-    },
-    options.auth,
-    deps.readFile === undefined ? {} : { readFile: deps.readFile },
-  );
+  const config = options.kind === 'local' ? options : { ...INTERACTIVE, ...options };
+  // An administrator creates keys explicitly; reads must not create them as the worker's default does.
+  const connection = connectKeySource(config, {
+    warn: deps.warn,
+    createMissingKeys: false,
+    ...(deps.readFile === undefined ? {} : { readFile: deps.readFile }),
+  });
   const close = () => {
-    auth.close();
+    connection.close();
     return Promise.resolve();
   };
-  if (options.kind === 'vault-kv') {
-    const store = new VaultKvStore({ client, mount: options.kvMount, pathPrefix: options.kvPrefix });
-    const mount = options.kvMount.replace(/^\/+|\/+$/g, '');
-    return new StoreKeyAdmin('vault-kv', store, (keyId) => `${mount}/data/${options.kvPrefix}${keyId}`, close);
+  switch (connection.kind) {
+    case 'local':
+      return new StoreKeyAdmin('local', connection.store, () => connection.store.path);
+    case 'vault-kv': {
+      const { mount, pathPrefix } = options as Extract<SourceOptions, { kind: 'vault-kv' }>;
+      const trimmed = mount.replace(/^\/+|\/+$/g, '');
+      return new StoreKeyAdmin('vault-kv', connection.store, (keyId) => `${trimmed}/data/${pathPrefix}${keyId}`, close);
+    }
+    case 'vault-transit':
+      return new TransitKeyAdmin(new VaultTransitKeys(connection.transit), close);
   }
-  const keys = new VaultTransitKeys({ client, mount: options.transitMount, keyPrefix: options.transitKeyPrefix });
-  return new TransitKeyAdmin(keys, close);
 }

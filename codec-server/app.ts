@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import express, { type Express } from 'express';
-import { CodecError, ERROR_CODES, type KeyProvider } from '../codec/index.js';
+import { CodecError, ERROR_CODES, MultiNamespaceCodec, type KeyProvider } from '../codec/index.js';
 import { createAuditLog } from './audit.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
-import { CodecRegistry } from './codec-registry.js';
 import type { ServerConfig } from './config-types.js';
 import { corsMiddleware } from './cors.js';
 import { errorHandler, notFound } from './error-handler.js';
@@ -18,8 +17,8 @@ export interface AppDeps {
   readonly config: ServerConfig;
   /** The key provider shared by all namespaces (readiness checks it too). */
   readonly provider: KeyProvider;
-  /** One codec per namespace over `provider`. Default: a new registry over `provider`. */
-  readonly codecs?: CodecRegistry;
+  /** One codec per namespace over `provider`. Default: a new {@link MultiNamespaceCodec} over `provider`. */
+  readonly codecs?: MultiNamespaceCodec;
   /** Required unless `config.auth.mode` is `none`. */
   readonly authenticator?: Authenticator;
   readonly logger: ServerLogger;
@@ -49,7 +48,8 @@ export function createApp(deps: AppDeps): Express {
       `createApp needs an authenticator for auth mode ${config.auth.mode}`,
     );
   }
-  const codecs = deps.codecs ?? new CodecRegistry({ keyProvider: deps.provider });
+  const codecs =
+    deps.codecs ?? new MultiNamespaceCodec({ keyProvider: deps.provider, defaultNamespace: config.namespaces.default });
   const audit = createAuditLog(logger);
 
   const app = express();

@@ -1,35 +1,10 @@
-import type { NativeAeadMode, VaultAuthConfig } from '../codec/index.js';
+import type { KeySourceConfig, NativeAeadMode } from '../codec/index.js';
 
 /** Log levels accepted by `--log-level` (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** Where a Vault key source connects, and how it logs in. */
-export interface VaultConnectionConfig {
-  readonly addr: string;
-  /** Token, AppRole or Kubernetes login; secrets are given as values or as files read at each login. */
-  readonly auth: VaultAuthConfig;
-  /** Vault Enterprise/OpenBao namespace, not a Temporal one. */
-  readonly vaultNamespace?: string;
-}
-
-/** Where keys come from. */
-export type KeySourceConfig =
-  | { readonly kind: 'local'; readonly keyringPath: string }
-  | (VaultConnectionConfig & {
-      readonly kind: 'vault-kv';
-      /** KV v2 mount; keys live at `<mount>/data/<pathPrefix><namespace>`. */
-      readonly mount: string;
-      readonly pathPrefix: string;
-    })
-  | (VaultConnectionConfig & {
-      readonly kind: 'vault-transit';
-      /** Transit mount; each namespace's key is `<mount>/keys/<keyPrefix><namespace>`. */
-      readonly mount: string;
-      readonly keyPrefix: string;
-    });
 
 /**
  * Key cache limits; each absent field keeps the library's default. Transit mode applies them to data keys: the TTL

@@ -20,11 +20,13 @@ const CODEC_STATUS: Readonly<Record<CodecErrorCode, number>> = {
   [ERROR_CODES.unknownKeyVersion]: 400,
   [ERROR_CODES.keyVersionDestroyed]: 400,
   [ERROR_CODES.namespaceMismatch]: 400,
+  [ERROR_CODES.unencryptedPayload]: 400,
   [ERROR_CODES.invalidArgument]: 400,
   [ERROR_CODES.keySourceUnavailable]: 503,
   [ERROR_CODES.keySourceDenied]: 500,
   [ERROR_CODES.invalidKeyMaterial]: 500,
   [ERROR_CODES.invalidConfig]: 500,
+  [ERROR_CODES.internal]: 500,
 };
 
 /** The HTTP status a codec error maps to. */

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { unauthorized, type Authenticator, type Identity } from './auth.js';
+import { unauthorized, type Authenticator } from './auth.js';
+import type { Identity } from './identity.js';
 import { HttpError, SERVER_ERROR_CODES } from './http-error.js';
 import type { AuthConfig } from './config-types.js';
 import { parsePermissions } from './permissions.js';

@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { configureNativeAead, type AeadBackend } from '../codec/index.js';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
-import { usage } from './config-options.js';
+import { usage } from './config-docs.js';
 import type { ServerConfig } from './config-types.js';
 import { createServerDeps } from './server-deps.js';
 import { startServer } from './server.js';

@@ -28,10 +28,6 @@ const DETAIL_FIELDS = new Set(['sizeBytes', 'size_bytes']);
 const INT64 = /^(0|[1-9][0-9]{0,18})$/;
 const EMPTY = new Uint8Array(0);
 
-/** Metadata `messageType` of an External Storage reference payload (`temporal.api.sdk.v1.ExternalStorageReference`). */
-export const STORAGE_REFERENCE_MESSAGE_TYPE = 'temporal.api.sdk.v1.ExternalStorageReference';
-const STORAGE_REFERENCE_BYTES = Buffer.from(STORAGE_REFERENCE_MESSAGE_TYPE, 'utf8');
-
 /**
  * Validates a request body and converts its payloads. Runs every check before any crypto, and fails on the first
  * problem with a 400 naming the field, or a 413 when there are more than `maxPayloads` payloads.
@@ -61,7 +57,8 @@ function toPayload(json: Record<string, unknown>, at: string): Payload {
   for (const key of Object.keys(json)) {
     if (!PAYLOAD_FIELDS.has(key)) throw badRequest(`${at}.${key} is not a Payload field`);
   }
-  const metadata: Record<string, Uint8Array> = {};
+  // No prototype: a `__proto__` key (JSON.parse makes it an own property) stays an ordinary entry.
+  const metadata = Object.create(null) as Record<string, Uint8Array>;
   if (json.metadata !== undefined && json.metadata !== null) {
     for (const [key, value] of Object.entries(assertObject(json.metadata, `${at}.metadata`))) {
       metadata[key] = decodeMetadataValue(value, `${at}.metadata[${JSON.stringify(key)}]`);
@@ -136,7 +133,7 @@ function decodeBase64(value: unknown, at: string): Uint8Array {
 
 /** The JSON form of a payload the codec produced: standard padded base64, empty fields omitted as protojson does. */
 export function payloadToJson(payload: Payload): JsonObject {
-  const metadata: Record<string, string> = {};
+  const metadata = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(payload.metadata ?? {})) {
     if (value !== null && value !== undefined) metadata[key] = toBase64(value);
   }
@@ -151,12 +148,6 @@ export function payloadToJson(payload: Payload): JsonObject {
     });
   }
   return json;
-}
-
-/** True for an External Storage reference payload (metadata `messageType`), which the server never alters. */
-export function isStorageReference(payload: Payload): boolean {
-  const messageType = payload.metadata?.messageType;
-  return messageType !== undefined && messageType !== null && STORAGE_REFERENCE_BYTES.equals(messageType);
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { Identity } from './auth.js';
+import type { Identity } from './identity.js';
 import type { RouteLabel } from './metrics.js';
 
 /** One failed payload of a decode request: its position and the codec's error code. */

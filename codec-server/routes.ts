@@ -1,15 +1,13 @@
-import type { Payload } from '@temporalio/common';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { CodecError, METADATA_KEYS, isEncrypted } from '../codec/index.js';
+import { CodecError, type MultiNamespaceCodec, type PayloadResult } from '../codec/index.js';
 import { authenticateRequest, authorize, type Authenticator } from './auth.js';
-import type { CodecRegistry } from './codec-registry.js';
 import type { ServerConfig } from './config-types.js';
 import { withDeadline } from './deadline.js';
 import { isPayloadFailure } from './error-handler.js';
 import { HttpError, SERVER_ERROR_CODES } from './http-error.js';
 import type { RouteLabel, ServerMetrics } from './metrics.js';
 import { resolveNamespace } from './namespace.js';
-import { isStorageReference, parsePayloadsBody, payloadToJson, type JsonObject } from './payload-json.js';
+import { parsePayloadsBody, payloadToJson, type JsonObject, type ParsedPayload } from './payload-json.js';
 import { requestContext, type DecodeFailure } from './request-context.js';
 
 /** Any path ending in `/encode` or `/decode`, as the Go SDK's handler matches them (`/{namespace}/decode` too). */
@@ -21,7 +19,8 @@ const MAX_REPORTED_FAILURES = 100;
 /** What the encode and decode routes need. */
 export interface CodecRoutesDeps {
   readonly config: ServerConfig;
-  readonly codecs: CodecRegistry;
+  /** One codec per namespace over the shared key provider. */
+  readonly codecs: MultiNamespaceCodec;
   readonly authenticator: Authenticator;
   readonly metrics: ServerMetrics;
 }
@@ -77,39 +76,43 @@ function prepare(deps: CodecRoutesDeps, req: Request, res: Response, action: 'en
   const entries = parsePayloadsBody(req.body, deps.config.limits.maxPayloads);
   context.payloadCount = entries.length;
   deps.metrics.recordPayloads(action, entries.length);
-  return { context, entries, codec: deps.codecs.get(namespace) };
+  return { context, entries, codec: deps.codecs.forNamespace(namespace) };
+}
+
+/**
+ * The JSON answer for each payload's result: a payload the codec left untouched is answered exactly as received
+ * (plain payloads, storage references, other codecs' output), one it sealed or opened in protojson form.
+ */
+function answerOf(entry: ParsedPayload, result: PayloadResult & { ok: true }, versions: Set<string>): JsonObject {
+  if (result.key === undefined) return entry.json;
+  versions.add(`${result.key.keyId}:${result.key.version}`);
+  return payloadToJson(result.payload);
 }
 
 async function decode(deps: CodecRoutesDeps, req: Request, res: Response): Promise<void> {
   const { context, entries, codec } = prepare(deps, req, res, 'decode');
-  const out: JsonObject[] = entries.map((entry) => entry.json);
-  // Only our own encrypted payloads go to the codec; everything else (plain payloads, storage references, other
-  // codecs' output) is answered exactly as received.
-  const positions: number[] = [];
-  const sealed: Payload[] = [];
-  entries.forEach((entry, index) => {
-    if (!isStorageReference(entry.payload) && isEncrypted(entry.payload)) {
-      positions.push(index);
-      sealed.push(entry.payload);
-    }
-  });
+  const results =
+    entries.length === 0
+      ? []
+      : await withDeadline(
+          codec.decodeSettled(entries.map((entry) => entry.payload)),
+          deps.config.limits.requestTimeoutMs,
+        );
+  const out = new Array<JsonObject>(entries.length);
   const failures: DecodeFailure[] = [];
   const versions = new Set<string>();
   let fatal: CodecError | undefined;
-  if (sealed.length > 0) {
-    const results = await withDeadline(codec.decodeSettled(sealed), deps.config.limits.requestTimeoutMs);
-    results.forEach((result, k) => {
-      const index = positions[k] ?? -1;
-      if (result.ok) {
-        out[index] = payloadToJson(result.payload);
-        if (result.header !== undefined) versions.add(`${result.header.keyId}:${result.header.version}`);
-        return;
-      }
-      deps.metrics.recordCodecError('decode', result.error.code);
-      if (isPayloadFailure(result.error)) failures.push({ index, code: result.error.code });
-      else fatal ??= result.error;
-    });
-  }
+  results.forEach((result, index) => {
+    const entry = entries[index]!;
+    if (result.ok) {
+      out[index] = answerOf(entry, result, versions);
+      return;
+    }
+    out[index] = entry.json;
+    deps.metrics.recordCodecError('decode', result.error.code);
+    if (isPayloadFailure(result.error)) failures.push({ index, code: result.error.code });
+    else fatal ??= result.error;
+  });
   context.keyVersions = [...versions].sort();
   context.decodeFailures = failures;
   // One payload that cannot be decoded for lack of a key source means none can: let the client retry the request.
@@ -123,24 +126,24 @@ async function decode(deps: CodecRoutesDeps, req: Request, res: Response): Promi
 
 async function encode(deps: CodecRoutesDeps, req: Request, res: Response): Promise<void> {
   const { context, entries, codec } = prepare(deps, req, res, 'encode');
-  const out: JsonObject[] = entries.map((entry) => entry.json);
-  // Storage references point at data stored elsewhere; they stay readable by the storage driver.
-  const positions = entries.flatMap((entry, index) => (isStorageReference(entry.payload) ? [] : [index]));
-  let encoded: Payload[] = [];
-  if (positions.length > 0) {
-    try {
-      const plain = positions.map((index) => entries[index]?.payload ?? {});
-      encoded = await withDeadline(codec.encode(plain), deps.config.limits.requestTimeoutMs);
-    } catch (err) {
-      if (err instanceof CodecError) deps.metrics.recordCodecError('encode', err.code);
-      throw explainEncodeError(err, context.namespace ?? '');
-    }
-  }
+  const results =
+    entries.length === 0
+      ? []
+      : await withDeadline(
+          codec.encodeSettled(entries.map((entry) => entry.payload)),
+          deps.config.limits.requestTimeoutMs,
+        );
+  const out = new Array<JsonObject>(entries.length);
   const versions = new Set<string>();
-  encoded.forEach((payload, k) => {
-    out[positions[k] ?? -1] = payloadToJson(payload);
-    versions.add(keyVersionOf(payload));
-  });
+  for (let index = 0; index < results.length; index++) {
+    const result = results[index]!;
+    if (!result.ok) {
+      // Encoding is all or nothing: a request whose payloads cannot all be sealed gets no answer but the error.
+      deps.metrics.recordCodecError('encode', result.error.code);
+      throw explainEncodeError(result.error, context.namespace ?? '');
+    }
+    out[index] = answerOf(entries[index]!, result, versions);
+  }
   context.keyVersions = [...versions].sort();
   sendPayloads(res, out);
 }
@@ -152,11 +155,6 @@ function explainEncodeError(err: unknown, namespace: string): unknown {
     cause: err,
     context: err.context,
   });
-}
-
-function keyVersionOf(payload: Payload): string {
-  const text = (key: string) => Buffer.from(payload.metadata?.[key] ?? new Uint8Array(0)).toString('utf8');
-  return `${text(METADATA_KEYS.keyId)}:${text(METADATA_KEYS.keyVersion)}`;
 }
 
 /**

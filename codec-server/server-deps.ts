@@ -1,12 +1,17 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import type { DestinationStream } from 'pino';
-import { CodecError, ERROR_CODES, isCodecError, type VaultAuthObserver } from '../codec/index.js';
+import {
+  CodecError,
+  ERROR_CODES,
+  isCodecError,
+  MultiNamespaceCodec,
+  openKeySource,
+  type VaultAuthObserver,
+} from '../codec/index.js';
 import type { AppDeps } from './app.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
-import { CodecRegistry } from './codec-registry.js';
 import type { AuthConfig, ServerConfig } from './config-types.js';
 import { createJwtAuthenticator } from './jwt-auth.js';
-import { createKeyProvider } from './key-source.js';
 import { createLogger, type ServerLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createStaticAuthenticator, parseStaticTokens } from './static-tokens.js';
@@ -23,16 +28,16 @@ export interface ServerDepsOptions {
 
 /** The app's dependencies as `main.ts` builds them, plus what it needs to describe and release them. */
 export interface ServerDeps extends AppDeps {
-  readonly codecs: CodecRegistry;
+  readonly codecs: MultiNamespaceCodec;
   /** Where keys come from, for the startup line (no secrets). */
   readonly keySourceDescription: string;
-  /** Zeroes cached keys and stops timers. */
+  /** Zeroes cached keys and stops timers (the key cache's and the Vault auth's). */
   close(): Promise<void>;
 }
 
 /**
  * Builds every dependency of the app from the configuration: logger, metrics (with process metrics), the shared key
- * provider wired to the metrics, one codec registry, and the authenticator (reading the static tokens file now, so
+ * provider wired to the metrics, one multi-namespace codec, and the authenticator (reading the static tokens file now, so
  * a bad file stops the server at boot rather than at the first request).
  */
 export async function createServerDeps(config: ServerConfig, options: ServerDepsOptions = {}): Promise<ServerDeps> {
@@ -41,18 +46,19 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   const metrics = createMetrics({ processMetrics: true, clusterWide: true });
-  const { provider, description } = createKeyProvider(config.keySource, {
+  const keySource = openKeySource(config.keySource, {
     observer: metrics.keyProviderObserver,
     authObserver: vaultAuthLog(logger),
     warn: (message) => logger.warn(message),
     cache: config.keyCache,
   });
-  const codecs = new CodecRegistry({ keyProvider: provider });
+  const provider = keySource.provider;
+  const codecs = new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: config.namespaces.default });
   let authenticator: Authenticator;
   try {
     authenticator = await createAuthenticator(config.auth, options);
   } catch (err) {
-    await provider.close();
+    await keySource.close();
     throw err;
   }
   return {
@@ -62,10 +68,10 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     authenticator,
     logger,
     metrics,
-    keySourceDescription: description,
+    keySourceDescription: keySource.describe(),
     async close() {
       codecs.close();
-      await provider.close();
+      await keySource.close();
     },
   };
 }

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { CodecError, ERROR_CODES } from '../codec/index.js';
-import { unauthorized, type Authenticator, type Identity } from './auth.js';
+import { unauthorized, type Authenticator } from './auth.js';
+import type { Identity } from './identity.js';
 import { parsePermissions } from './permissions.js';
 
 /** One entry of the static tokens file. */

@@ -1,19 +1,20 @@
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
-import { buildAad, copyDerivedKey, deriveKey, openSealed, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
+import { buildAad, copyDerivedKey } from './aes-gcm.js';
 import { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
-import type { KeyProvider } from './keys/key-provider.js';
+import type { KeyMaterial, KeyProvider, KeyScope } from './keys/key-provider.js';
 import { assertNamespace } from './keys/key-id.js';
 import { assertPayload, assertPayloadArray, toCodecError } from './payload-checks.js';
-import { deserializePayload } from './payload-proto.js';
+import { Opener } from './opener.js';
 import { sealPayload } from './seal-payload.js';
-import { SealingSessions, type SealingSession } from './sealing-sessions.js';
-import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, V1_LAYOUT } from './types.js';
-import { HeaderReader, isEncrypted, type EncryptedHeader } from './wire-format.js';
+import { AllotmentCursor, Sealer, type Allotment } from './sealer.js';
+import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, type KeyReference } from './types.js';
+import { UnencryptedPolicy, type UnencryptedOptions } from './unencrypted-policy.js';
+import { isStorageReference } from './wire-format.js';
 
 /** Options of {@link EncryptionCodec}. */
-export interface EncryptionCodecOptions {
-  /** The namespace this codec serves when the SDK passes no serialization context. */
+export interface EncryptionCodecOptions extends UnencryptedOptions {
+  /** The one namespace this codec serves; for several, see {@link MultiNamespaceCodec}. */
   readonly namespace: string;
   /** Where keys come from (usually a caching provider over Vault or the local keyring). */
   readonly keyProvider: KeyProvider;
@@ -25,32 +26,42 @@ export interface EncryptionCodecOptions {
   readonly decryptKeyMaxAgeMs?: number;
 }
 
-/** The outcome of decoding one payload with {@link EncryptionCodec.decodeSettled}. */
-export type DecodeResult = { ok: true; payload: Payload; header?: EncryptedHeader } | { ok: false; error: CodecError };
+/**
+ * The outcome for one payload of {@link EncryptionCodec.encodeSettled} or {@link EncryptionCodec.decodeSettled}:
+ * the payload, with the key version that sealed or opened it (absent when it passed through untouched), or the
+ * error of that payload alone.
+ */
+export type PayloadResult =
+  | { readonly ok: true; readonly payload: Payload; readonly key?: KeyReference }
+  | { readonly ok: false; readonly error: CodecError };
+
+/** @deprecated Same as {@link PayloadResult}. */
+export type DecodeResult = PayloadResult;
 
 const FORMAT = FORMAT_IDS.v1;
+/** Versions whose authenticated data is remembered; bounded because versions come from payloads. */
+const MAX_AAD_MEMO = 4096;
 
 /**
- * A Temporal `PayloadCodec` that seals each payload whole (metadata and data) with AES-256-GCM under the
- * namespace's newest key version, and opens payloads under the exact version they name.
+ * A Temporal `PayloadCodec` for one namespace that seals each payload whole (metadata and data) with AES-256-GCM
+ * under the namespace's newest key version, and opens payloads under the exact version they name.
  *
  * ```
  * payload --serialize--> bytes --AES-256-GCM(HKDF(key version, salt))--> {encoding: binary/encrypted, key id,
  *                                                                        key version, format} + sealed bytes
  * ```
  *
- * Payloads that are not `binary/encrypted` pass through `decode` unchanged (histories written before encryption
- * was turned on). Input payloads are never mutated. On a warm cache neither direction does I/O or key derivation.
+ * The key scope (namespace, key id) is computed once, here. Payloads that are not `binary/encrypted` pass through
+ * `decode` unchanged with `unencrypted: 'allow'` (the default, for histories written before encryption was turned
+ * on) and fail with `ERR_UNENCRYPTED_PAYLOAD` with `'reject'`; external storage references pass through both ways. Input payloads are never mutated. On a warm cache neither direction does I/O or key derivation.
  */
 export class EncryptionCodec implements PayloadCodec {
-  readonly #namespace: string;
+  readonly #scope: KeyScope;
   readonly #provider: KeyProvider;
-  readonly #sessions: SealingSessions;
+  readonly #sealer: Sealer;
   readonly #decryptKeys: DecryptKeyCache;
-  readonly #headers = new HeaderReader();
-  readonly #aads = new Map<string, Buffer>();
-  readonly #keyIds = new Map<string, string>();
-  #lastAad: { namespace: string; keyId: string; version: number; aad: Buffer } | undefined;
+  readonly #opener: Opener;
+  readonly #aads = new Map<number, Buffer>();
 
   constructor(options: EncryptionCodecOptions) {
     assertNamespace(options.namespace);
@@ -64,46 +75,107 @@ export class EncryptionCodec implements PayloadCodec {
         `maxPayloadsPerDerivedKey must be an integer in 1..${MAX_PAYLOADS_PER_DERIVED_KEY}`,
       );
     }
-    this.#namespace = options.namespace;
     this.#provider = options.keyProvider;
-    this.#sessions = new SealingSessions(maxUses, (namespace, keyId, version) => this.#aad(namespace, keyId, version));
+    this.#scope = Object.freeze({
+      namespace: options.namespace,
+      keyId: options.keyProvider.keyIdFor(options.namespace),
+    });
+    this.#sealer = new Sealer(maxUses, (version) => this.#aad(version));
     this.#decryptKeys = new DecryptKeyCache({
       maxEntries: options.decryptKeyCacheSize ?? 1024,
       maxAgeMs: options.decryptKeyMaxAgeMs ?? 300_000,
     });
+    this.#opener = new Opener({
+      scope: this.#scope,
+      unencrypted: new UnencryptedPolicy(options),
+      provider: this.#provider,
+      decryptKeys: this.#decryptKeys,
+      aadFor: (version) => this.#aad(version),
+    });
   }
 
-  /** The namespace used when no serialization context is given. */
+  /** The namespace this codec serves. */
   get namespace(): string {
-    return this.#namespace;
+    return this.#scope.namespace;
+  }
+
+  /** The key id holding this namespace's keys. */
+  get keyId(): string {
+    return this.#scope.keyId;
   }
 
   async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    this.#checkContext(context);
     assertPayloadArray(payloads);
-    if (payloads.length === 0) return [];
-    const namespace = this.#resolveNamespace(context);
-    let session = this.#sessions.reuse(
-      namespace,
-      this.#provider.currentEncryptionRef?.(namespace, payloads.length),
-      payloads.length,
-    );
-    if (session === undefined) {
-      const material = await this.#provider.encryptionKey(namespace, payloads.length);
-      // No await from here to the end of the loop: a session replaced by another batch is zeroed at once, so it
-      // must never be held across a suspension point.
-      session = this.#sessions.install(namespace, material, payloads.length);
-      this.#decryptKeys.set(session.ref, copyDerivedKey(session.key));
+    let count = 0;
+    for (const payload of payloads) if (!isStorageReference(assertPayload(payload))) count++;
+    if (count === 0) return payloads.slice();
+    // No await between install and the end of the loop: a session replaced by another batch is zeroed at once, so
+    // it must never be held across a suspension point.
+    const allotments = this.#reuse(count) ?? this.#install(await this.#fetchKey(count), count);
+    const out = new Array<Payload>(payloads.length);
+    const cursor = new AllotmentCursor(allotments);
+    for (let i = 0; i < payloads.length; i++) {
+      const payload = payloads[i]!;
+      if (isStorageReference(payload)) {
+        out[i] = payload;
+        continue;
+      }
+      const session = cursor.next();
+      out[i] = { metadata: session.metadata(), data: sealPayload(session.key, session.aad, payload, session.nonces) };
     }
-    return this.#sealAll(session, payloads);
+    this.#release(allotments);
+    return out;
+  }
+
+  /**
+   * Encodes each payload on its own terms: a payload of the wrong shape fails alone, storage references pass
+   * through, and a key source that cannot be reached fails every payload that needed a key, with the same error.
+   */
+  async encodeSettled(payloads: Payload[], context?: SerializationContext): Promise<PayloadResult[]> {
+    this.#checkContext(context);
+    assertPayloadArray(payloads);
+    const results = new Array<PayloadResult | undefined>(payloads.length);
+    let count = 0;
+    for (let i = 0; i < payloads.length; i++) {
+      try {
+        const payload = assertPayload(payloads[i]);
+        if (isStorageReference(payload)) results[i] = { ok: true, payload };
+        else count++;
+      } catch (err) {
+        results[i] = { ok: false, error: toCodecError(err) };
+      }
+    }
+    if (count === 0) return results as PayloadResult[];
+    let allotments = this.#reuse(count);
+    if (allotments === undefined) {
+      let material: KeyMaterial;
+      try {
+        material = await this.#fetchKey(count);
+      } catch (err) {
+        const error = toCodecError(err);
+        return Array.from(results, (result) => result ?? { ok: false, error });
+      }
+      allotments = this.#install(material, count);
+    }
+    const cursor = new AllotmentCursor(allotments);
+    for (let i = 0; i < payloads.length; i++) {
+      if (results[i] !== undefined) continue;
+      const session = cursor.next();
+      const sealed = sealPayload(session.key, session.aad, payloads[i]!, session.nonces);
+      results[i] = { ok: true, payload: { metadata: session.metadata(), data: sealed }, key: session.ref };
+    }
+    this.#release(allotments);
+    return results as PayloadResult[];
   }
 
   async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    this.#checkContext(context);
     assertPayloadArray(payloads);
-    const namespace = this.#resolveNamespace(context);
     const out = new Array<Payload>(payloads.length);
     let pending: Array<Promise<void>> | undefined;
     for (let i = 0; i < payloads.length; i++) {
-      const result = this.#decodeOne(namespace, payloads[i]);
+      const result = this.#opener.open(payloads[i]);
       if (result instanceof Promise) {
         (pending ??= []).push(result.then((payload) => void (out[i] = payload)));
       } else {
@@ -118,15 +190,15 @@ export class EncryptionCodec implements PayloadCodec {
    * Decodes each payload independently: one that fails does not hide the others. Used by the codec server, which
    * must answer for every payload of a request.
    */
-  async decodeSettled(payloads: Payload[], context?: SerializationContext): Promise<DecodeResult[]> {
+  async decodeSettled(payloads: Payload[], context?: SerializationContext): Promise<PayloadResult[]> {
+    this.#checkContext(context);
     assertPayloadArray(payloads);
-    const namespace = this.#resolveNamespace(context);
-    const results = new Array<DecodeResult>(payloads.length);
+    const results = new Array<PayloadResult>(payloads.length);
     let pending: Array<Promise<void>> | undefined;
     for (let i = 0; i < payloads.length; i++) {
       const payload = payloads[i];
       try {
-        const decoded = this.#decodeOne(namespace, payload);
+        const decoded = this.#opener.open(payload);
         if (decoded instanceof Promise) {
           (pending ??= []).push(
             decoded.then(
@@ -153,118 +225,68 @@ export class EncryptionCodec implements PayloadCodec {
    * @throws CodecError from the key provider, e.g. ERR_KEY_SOURCE_UNAVAILABLE or ERR_UNKNOWN_KEY.
    */
   async warmUp(context?: SerializationContext): Promise<void> {
-    const namespace = this.#resolveNamespace(context);
-    const material = await this.#provider.encryptionKey(namespace, 1);
-    const session = this.#sessions.install(namespace, material, 0);
-    this.#decryptKeys.set(session.ref, copyDerivedKey(session.key));
+    this.#checkContext(context);
+    this.#install(await this.#fetchKey(1), 0);
   }
 
   /** Zeroes every derived key held by this codec. */
   close(): void {
-    this.#sessions.clear();
+    this.#sealer.clear();
     this.#decryptKeys.clear();
   }
 
-  #sealAll(session: SealingSession, payloads: Payload[]): Payload[] {
-    const out = new Array<Payload>(payloads.length);
-    const { key, aad, nonces, metadata } = session;
-    for (let i = 0; i < payloads.length; i++) {
-      out[i] = { metadata: metadata(), data: sealPayload(key, aad, assertPayload(payloads[i]), nonces) };
-    }
-    return out;
-  }
-
-  /** Opens one payload: synchronously when its key is in memory, else after fetching it. Throws CodecErrors. */
-  #decodeOne(namespace: string, payload: Payload | undefined): Payload | Promise<Payload> {
-    const input = assertPayload(payload);
-    if (!isEncrypted(input)) return input;
-    const header = this.#headers.read(input);
-    if (header.keyId !== this.#keyIdFor(namespace)) {
-      throw new CodecError(ERROR_CODES.namespaceMismatch, 'Payload was encrypted for another namespace', {
-        context: { namespace, keyId: header.keyId, version: header.version },
-      });
-    }
-    const data = input.data ?? new Uint8Array(0);
-    if (data.length < V1_LAYOUT.minimum) {
+  /** A context naming another namespace is refused: sealing under this one would make its payloads unreadable. */
+  #checkContext(context: SerializationContext | undefined): void {
+    const namespace = context?.namespace;
+    if (namespace !== undefined && namespace !== this.#scope.namespace) {
       throw new CodecError(
-        ERROR_CODES.truncated,
-        `Encrypted data is ${data.length} bytes, shorter than the ${V1_LAYOUT.minimum}-byte minimum`,
-        {
-          context: { field: 'data', keyId: header.keyId, version: header.version },
-        },
+        ERROR_CODES.namespaceMismatch,
+        `This codec serves namespace ${JSON.stringify(this.#scope.namespace)}; use MultiNamespaceCodec for several`,
+        { context: { namespace: this.#scope.namespace } },
       );
     }
-    const cached = this.#decryptKeys.get(header, data);
-    const aad = this.#aad(namespace, header.keyId, header.version);
-    if (cached !== undefined) return deserializePayload(openSealed(cached, aad, data));
-    return this.#openWithFetchedKey(namespace, header, aad, data);
   }
 
-  async #openWithFetchedKey(
-    namespace: string,
-    header: EncryptedHeader,
-    aad: Buffer,
-    data: Uint8Array,
-  ): Promise<Payload> {
-    const material = await this.#provider.decryptionKey(namespace, header);
-    let key: DerivedKey;
-    try {
-      key = deriveKey(material.key, data.subarray(0, V1_LAYOUT.salt), header.keyId, header.version);
-    } finally {
-      material.key.fill(0);
-    }
-    let plaintext: Buffer;
-    try {
-      plaintext = openSealed(key, aad, data);
-    } catch (err) {
-      zeroDerivedKey(key);
-      throw err;
-    }
-    // Only keys that opened a payload are cached: forged salts cannot fill the cache.
-    this.#decryptKeys.set(header, key);
-    return deserializePayload(plaintext);
+  /** The current session for `count` payloads when the provider says, without I/O, that it is still the one. */
+  #reuse(count: number): Allotment[] | undefined {
+    const session = this.#sealer.reuse(this.#provider.currentEncryptionRef?.(this.#scope, count), count);
+    return session === undefined ? undefined : [{ session, count, created: false }];
   }
 
-  /** A successful result, with the header of the input when it was encrypted (the audit log names key versions). */
-  #settled(decoded: Payload, input: Payload | undefined): DecodeResult {
+  #fetchKey(count: number): Promise<KeyMaterial> {
+    return this.#provider.encryptionKey(this.#scope, count);
+  }
+
+  /**
+   * Sessions for `count` payloads under `material` (zeroed here). New sessions' keys also open what they seal: the
+   * same process often decodes what it just encoded. Precondition: the caller seals before its next await.
+   */
+  #install(material: KeyMaterial, count: number): Allotment[] {
+    const allotments = this.#sealer.install(material, count);
+    for (const { session, created } of allotments) {
+      if (created) this.#decryptKeys.set(session.ref, copyDerivedKey(session.key));
+    }
+    return allotments;
+  }
+
+  /** Zeroes the used-up sessions of a batch that was split over several salts. */
+  #release(allotments: readonly Allotment[]): void {
+    if (allotments.length > 1) this.#sealer.release(allotments);
+  }
+
+  /** A successful result, with the key version of the input when it was encrypted (the audit log names them). */
+  #settled(decoded: Payload, input: Payload | undefined): PayloadResult {
     if (decoded === input || input === undefined) return { ok: true, payload: decoded };
-    return { ok: true, payload: decoded, header: this.#headers.read(input) };
+    return { ok: true, payload: decoded, key: this.#opener.header(input) };
   }
 
-  #resolveNamespace(context: SerializationContext | undefined): string {
-    const namespace = context?.namespace ?? this.#namespace;
-    if (namespace !== this.#namespace) assertNamespace(namespace);
-    return namespace;
-  }
-
-  #keyIdFor(namespace: string): string {
-    let keyId = this.#keyIds.get(namespace);
-    if (keyId === undefined) {
-      keyId = this.#provider.keyIdFor(namespace);
-      if (this.#keyIds.size >= 1024) this.#keyIds.clear();
-      this.#keyIds.set(namespace, keyId);
-    }
-    return keyId;
-  }
-
-  #aad(namespace: string, keyId: string, version: number): Buffer {
-    const last = this.#lastAad;
-    if (last !== undefined && last.namespace === namespace && last.keyId === keyId && last.version === version) {
-      return last.aad;
-    }
-    const aad = this.#aadFromMap(namespace, keyId, version);
-    this.#lastAad = { namespace, keyId, version, aad };
-    return aad;
-  }
-
-  #aadFromMap(namespace: string, keyId: string, version: number): Buffer {
-    const cacheKey = `${namespace}\u0000${keyId}\u0000${version}`;
-    let aad = this.#aads.get(cacheKey);
+  #aad(version: number): Buffer {
+    let aad = this.#aads.get(version);
     if (aad === undefined) {
-      // Bounded: forged versions reach here before authentication fails, so cap the map.
-      if (this.#aads.size >= 4096) this.#aads.clear();
-      aad = buildAad(FORMAT, namespace, keyId, version);
-      this.#aads.set(cacheKey, aad);
+      // Bounded: forged versions reach here before authentication fails.
+      if (this.#aads.size >= MAX_AAD_MEMO) this.#aads.clear();
+      aad = buildAad(FORMAT, this.#scope.namespace, this.#scope.keyId, version);
+      this.#aads.set(version, aad);
     }
     return aad;
   }

@@ -29,6 +29,13 @@ export const ERROR_CODES = {
   invalidConfig: 'ERR_INVALID_CONFIG',
   /** An argument at the public boundary is invalid (wrong type, bad namespace). */
   invalidArgument: 'ERR_INVALID_ARGUMENT',
+  /**
+   * A payload that is not encrypted reached a codec in `unencrypted: 'reject'` mode: whoever can write history could
+   * otherwise replace an encrypted input, signal or result with plaintext of their choice.
+   */
+  unencryptedPayload: 'ERR_UNENCRYPTED_PAYLOAD',
+  /** A bug: something other than a CodecError was thrown inside the codec. Never reported as tampering. */
+  internal: 'ERR_INTERNAL',
 } as const;
 
 /** Union of all error codes. */
@@ -79,14 +86,4 @@ export class CodecError extends Error {
 /** True when `err` is a {@link CodecError} with the given code. */
 export function isCodecError(err: unknown, code?: CodecErrorCode): err is CodecError {
   return err instanceof CodecError && (code === undefined || err.code === code);
-}
-
-/** Throws a {@link CodecError} with `code` unless `condition` holds. */
-export function needs(
-  condition: unknown,
-  code: CodecErrorCode,
-  message: string,
-  context?: CodecErrorContext,
-): asserts condition {
-  if (!condition) throw new CodecError(code, message, { context });
 }

@@ -1,4 +1,16 @@
-export { EncryptionCodec, type EncryptionCodecOptions, type DecodeResult } from './encryption-codec.js';
+export {
+  EncryptionCodec,
+  type EncryptionCodecOptions,
+  type DecodeResult,
+  type PayloadResult,
+} from './encryption-codec.js';
+export { MultiNamespaceCodec, type MultiNamespaceCodecOptions } from './multi-namespace-codec.js';
+export {
+  UNENCRYPTED_MODES,
+  type UnencryptedMode,
+  type UnencryptedObserver,
+  type UnencryptedOptions,
+} from './unencrypted-policy.js';
 export { CodecError, ERROR_CODES, isCodecError, type CodecErrorCode, type CodecErrorContext } from './errors.js';
 export {
   ENCRYPTED_ENCODING,
@@ -9,7 +21,13 @@ export {
   type FormatId,
   type KeyReference,
 } from './types.js';
-export { isEncrypted, readEncryptedHeader, type EncryptedHeader } from './wire-format.js';
+export {
+  isEncrypted,
+  isStorageReference,
+  readEncryptedHeader,
+  STORAGE_REFERENCE_MESSAGE_TYPE,
+  type EncryptedHeader,
+} from './wire-format.js';
 export {
   aeadBackend,
   configureNativeAead,
@@ -17,7 +35,13 @@ export {
   type AeadBackend,
   type NativeAeadMode,
 } from './native-aead.js';
-export type { KeyMaterial, KeyProvider, KeyProviderObserver, ProviderCommonOptions } from './keys/key-provider.js';
+export type {
+  KeyMaterial,
+  KeyProvider,
+  KeyProviderObserver,
+  KeyScope,
+  ProviderCommonOptions,
+} from './keys/key-provider.js';
 export type { KeyVersionInfo, KeyVersionState, LatestKey, VersionedKeyStore } from './keys/versioned-key-store.js';
 export { CachingKeyProvider, type CachingOptions } from './keys/caching-key-provider.js';
 export { LocalKeyring, type LocalKeyringOptions } from './keys/local-keyring.js';
@@ -31,13 +55,11 @@ export { VaultKvStore, type VaultKvOptions } from './keys/vault-kv.js';
 export { assertNamespace, defaultKeyIdFor } from './keys/key-id.js';
 export { MemoryKeyStore } from './keys/memory-key-store.js';
 export { VaultTransitKeyProvider, type VaultTransitOptions } from './keys/vault-transit.js';
-export {
-  VaultTransitClient,
-  wrappedKeyVersion,
-  type TransitDataKey,
-  type TransitKeyState,
-  type VaultRequester,
-  type VaultTransitLocation,
+export type {
+  TransitDataKey,
+  TransitKeyState,
+  VaultRequester,
+  VaultTransitLocation,
 } from './keys/vault-transit-client.js';
 export { VaultTransitKeys, MIN_AUTO_ROTATE_PERIOD_MS, type TransitKeyDescription } from './keys/vault-transit-keys.js';
 export {
@@ -54,19 +76,50 @@ export type {
   VaultAuthTransport,
   VaultLogin,
 } from './keys/auth/vault-auth.js';
-export { TokenSession, type TokenSessionOptions } from './keys/auth/token-session.js';
-export { tokenAuth, type TokenAuthOptions } from './keys/auth/token-auth.js';
-export { appRoleAuth, type AppRoleAuthOptions } from './keys/auth/approle-auth.js';
-export {
-  kubernetesAuth,
-  KUBERNETES_SERVICE_ACCOUNT_TOKEN,
-  type KubernetesAuthOptions,
-} from './keys/auth/kubernetes-auth.js';
-export { readSecret, type ReadTextFile, type SecretSource } from './keys/auth/secret-source.js';
+export type { TokenSessionOptions } from './keys/auth/token-session.js';
+export type { TokenAuthOptions } from './keys/auth/token-auth.js';
+export type { AppRoleAuthOptions } from './keys/auth/approle-auth.js';
+export { KUBERNETES_SERVICE_ACCOUNT_TOKEN, type KubernetesAuthOptions } from './keys/auth/kubernetes-auth.js';
+export type { ReadTextFile, SecretSource } from './keys/auth/secret-source.js';
 export {
   createAuthenticatedVaultClient,
-  createVaultAuth,
   type AuthenticatedVaultClient,
   type VaultAuthConfig,
   type VaultAuthDeps,
 } from './keys/auth/create-vault-auth.js';
+export {
+  KEY_SOURCE_DEFAULTS,
+  KEY_SOURCE_KINDS,
+  VAULT_AUTH_METHODS,
+  type KeySourceConfig,
+  type KeySourceKind,
+  type VaultConnectionConfig,
+} from './keys/key-source.js';
+export { KEY_SOURCE_SETTINGS, type KeySourceSettingName } from './keys/key-source-settings.js';
+export { checkKeySource, keySourceKind, type KeySourceValues } from './keys/key-source-rules.js';
+export {
+  keySourceFromEnv,
+  keySourceSettingLabel,
+  readKeySourceSettings,
+  type KeySourceReading,
+} from './keys/read-key-source.js';
+export {
+  connectKeySource,
+  openKeySource,
+  type ConnectKeySourceDeps,
+  type KeySourceConnection,
+  type OpenedKeySource,
+  type OpenKeySourceDeps,
+} from './keys/open-key-source.js';
+export {
+  defineSetting,
+  settingLabel,
+  settingSchemas,
+  settingValues,
+  type SettingProblem,
+  type SettingSpec,
+  type SettingTable,
+  type SettingValues,
+} from './config/setting-spec.js';
+export * as settingFields from './config/setting-fields.js';
+export { deepFreeze } from './config/deep-freeze.js';

@@ -25,7 +25,7 @@ export function assertPayload(payload: unknown): Payload {
         context: { field: 'metadata' },
       });
     }
-    for (const key in metadata) {
+    for (const key of Object.keys(metadata)) {
       const value = metadata[key];
       if (!(value instanceof Uint8Array) && value !== null) {
         throw new CodecError(ERROR_CODES.invalidArgument, 'payload.metadata values must be Uint8Arrays', {
@@ -38,10 +38,11 @@ export function assertPayload(payload: unknown): Payload {
 }
 
 /**
- * Anything thrown that is not a CodecError is a bug; it is wrapped so callers still get a typed error, without its
- * message (which could carry data).
+ * Anything thrown that is not a CodecError is a bug: it becomes `ERR_INTERNAL` (never `ERR_DECRYPTION_FAILED`, which
+ * would make a bug look like tampering), with the original kept as `cause` for the log and no message of its own
+ * (which could carry data).
  */
 export function toCodecError(err: unknown): CodecError {
   if (err instanceof CodecError) return err;
-  return new CodecError(ERROR_CODES.decryptionFailed, 'Decryption failed', { cause: err });
+  return new CodecError(ERROR_CODES.internal, 'Internal error in the codec', { cause: err });
 }

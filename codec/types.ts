@@ -46,9 +46,9 @@ export const V1_LAYOUT = {
 export const ROOT_KEY_BYTES = 32;
 
 /**
- * Upper bound on payloads sealed under one derived key before a fresh salt is drawn. Random 96-bit nonces collide
- * with probability about n^2 / 2^97; at 2^24 payloads per derived key that is below 2^-49, far inside NIST SP 800-38D
- * (which caps random-nonce use at 2^32 invocations per key).
+ * Upper bound on payloads sealed under one derived key before a fresh salt (and so a fresh key) is drawn, enforced
+ * inside a batch too. Nonces are a random 96-bit base XOR a 32-bit counter per derived key, distinct for 2^32 uses,
+ * so the bound is far below the point of repetition; it also keeps each key's use well inside NIST SP 800-38D.
  */
 export const MAX_PAYLOADS_PER_DERIVED_KEY = 2 ** 24;
 

@@ -25,6 +25,19 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Metadata `messageType` of an external storage reference payload (`temporal.api.sdk.v1.ExternalStorageReference`). */
+export const STORAGE_REFERENCE_MESSAGE_TYPE = 'temporal.api.sdk.v1.ExternalStorageReference';
+const STORAGE_REFERENCE_BYTES = utf8.encode(STORAGE_REFERENCE_MESSAGE_TYPE);
+
+/**
+ * True for an external storage reference (metadata `messageType`): a pointer to a blob that the codec sealed before
+ * it was stored. References pass through the codec unchanged in both directions, so the storage driver can read them.
+ */
+export function isStorageReference(payload: Payload): boolean {
+  const messageType = payload.metadata?.messageType;
+  return messageType !== undefined && messageType !== null && equalBytes(messageType, STORAGE_REFERENCE_BYTES);
+}
+
 /** True when the payload says it is encrypted (`encoding: binary/encrypted`). */
 export function isEncrypted(payload: Payload): boolean {
   const encoding = payload.metadata?.[METADATA_KEYS.encoding];

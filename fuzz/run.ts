@@ -7,6 +7,7 @@ import {
   originalFor,
   randomPayloadArbitrary,
 } from '../test/support/decoder-fuzz.js';
+import { checkParserAgreement, parserInputArbitrary } from '../test/support/payload-parser-fuzz.js';
 import { runHttpFuzz } from './http-fuzz.js';
 import { aeadBackend } from '../codec/index.js';
 
@@ -60,9 +61,19 @@ report(
     { numRuns: Math.floor(cases * 0.2), seed },
   ),
 );
+report(
+  'payload parser against the generated decoder',
+  fc.check(
+    fc.property(parserInputArbitrary(), (bytes) => {
+      const problem = checkParserAgreement(bytes);
+      if (problem !== undefined) throw new Error(problem);
+    }),
+    { numRuns: cases, seed },
+  ),
+);
 await fixture.close();
 console.log(
-  `decoder: ${run} cases in ${((performance.now() - started) / 1000).toFixed(1)} s, ${violations} violations (crashes, untyped errors or wrong plaintext)`,
+  `decoder: ${run} cases in ${((performance.now() - started) / 1000).toFixed(1)} s, ${violations} violations (crashes, untyped errors, wrong plaintext or parser disagreements)`,
 );
 
 const http = await runHttpFuzz({ cases: Number(values['http-cases']), seed });

@@ -1,28 +1,5 @@
 import { z } from 'zod';
-import { CodecError, ERROR_CODES } from '../codec/index.js';
-
-/** Where the example's keys come from. */
-export type KeySourceConfig =
-  | {
-      readonly kind: 'local';
-      /** Keyring file; created (mode 0600) with a fresh key on first use. Development only. */
-      readonly keyringPath: string;
-    }
-  | {
-      readonly kind: 'vault-kv';
-      readonly vaultAddr: string;
-      readonly vaultToken: string;
-      /** Vault Enterprise / OpenBao namespace, not a Temporal namespace. */
-      readonly vaultNamespace?: string;
-      /** KV v2 mount. */
-      readonly mount: string;
-      /** Prefix of the per-namespace key secrets. */
-      readonly keyPrefix: string;
-      /** Per-attempt Vault request timeout. */
-      readonly requestTimeoutMs: number;
-      /** Retries of a failed Vault request (network errors, 5xx). */
-      readonly retries: number;
-    };
+import { CodecError, ERROR_CODES, keySourceFromEnv, type KeySourceConfig } from '../codec/index.js';
 
 /** Everything the example worker and client need, read once at start-up by {@link loadExampleConfig}. */
 export interface ExampleConfig {
@@ -30,6 +7,7 @@ export interface ExampleConfig {
   readonly temporalAddress: string;
   readonly namespace: string;
   readonly taskQueue: string;
+  /** Where keys come from: the library's key source, read from the codec server's variables. */
   readonly keySource: KeySourceConfig;
   /** How long "the newest key version" is cached, so a rotation reaches this process within that time. */
   readonly latestKeyTtlMs: number;
@@ -38,20 +16,11 @@ export interface ExampleConfig {
 const nonEmpty = z.string().trim().min(1);
 const milliseconds = z.coerce.number().int().nonnegative();
 
-// Variable names match the codec server's, so one environment file can configure both.
+// The example's own variables; the key source ones are the library's (KEY_SOURCE_SETTINGS).
 const envSchema = z.object({
   TEMPORAL_ADDRESS: nonEmpty.default('localhost:7233'),
   TEMPORAL_NAMESPACE: nonEmpty.default('default'),
   TASK_QUEUE: nonEmpty.default('encrypted-orders'),
-  KEY_SOURCE: z.enum(['local', 'vault-kv']).optional(),
-  KEYRING_PATH: nonEmpty.default('.codec-keyring.json'),
-  VAULT_ADDR: z.url({ protocol: /^https?$/ }).optional(),
-  VAULT_TOKEN: nonEmpty.optional(),
-  VAULT_NAMESPACE: nonEmpty.optional(),
-  VAULT_KV_MOUNT: nonEmpty.default('secret'),
-  VAULT_KEY_PREFIX: z.string().default('temporal-codec/'),
-  VAULT_TIMEOUT_MS: milliseconds.default(5_000),
-  VAULT_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   KEY_LATEST_TTL_MS: milliseconds.default(60_000),
 });
 
@@ -59,7 +28,9 @@ const envSchema = z.object({
  * Reads and validates the example's environment. Pure: the entry scripts call it once with `process.env` and pass
  * the result down; nothing else reads the environment.
  *
- * `KEY_SOURCE` defaults to `vault-kv` when `VAULT_ADDR` is set, else `local` (the codec server's rule).
+ * The key source is read by the library's `keySourceFromEnv` with the codec server's variables and rules, so one
+ * environment file configures both: `KEY_SOURCE` defaults to `vault-kv` when `VAULT_ADDR` is set, else `local`, and
+ * Vault logs in with `VAULT_AUTH_METHOD` (token, AppRole or Kubernetes).
  *
  * @throws CodecError ERR_INVALID_CONFIG naming every invalid or missing variable (never their values).
  */
@@ -72,31 +43,11 @@ export function loadExampleConfig(env: Readonly<Record<string, string | undefine
     throw new CodecError(ERROR_CODES.invalidConfig, `Invalid example configuration: ${fields}`);
   }
   const e = parsed.data;
-  const kind = e.KEY_SOURCE ?? (e.VAULT_ADDR === undefined ? 'local' : 'vault-kv');
-  let keySource: KeySourceConfig;
-  if (kind === 'local') {
-    keySource = { kind, keyringPath: e.KEYRING_PATH };
-  } else {
-    if (e.VAULT_ADDR === undefined || e.VAULT_TOKEN === undefined) {
-      const missing = (['VAULT_ADDR', 'VAULT_TOKEN'] as const).filter((name) => e[name] === undefined);
-      throw new CodecError(ERROR_CODES.invalidConfig, `KEY_SOURCE=vault-kv needs ${missing.join(', ')}`);
-    }
-    keySource = {
-      kind,
-      vaultAddr: e.VAULT_ADDR,
-      vaultToken: e.VAULT_TOKEN,
-      ...(e.VAULT_NAMESPACE === undefined ? {} : { vaultNamespace: e.VAULT_NAMESPACE }),
-      mount: e.VAULT_KV_MOUNT,
-      keyPrefix: e.VAULT_KEY_PREFIX,
-      requestTimeoutMs: e.VAULT_TIMEOUT_MS,
-      retries: e.VAULT_RETRIES,
-    };
-  }
   return Object.freeze({
     temporalAddress: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.TASK_QUEUE,
-    keySource: Object.freeze(keySource),
+    keySource: keySourceFromEnv(env),
     latestKeyTtlMs: e.KEY_LATEST_TTL_MS,
   });
 }

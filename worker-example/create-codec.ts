@@ -1,17 +1,10 @@
-import {
-  CachingKeyProvider,
-  EncryptionCodec,
-  LocalKeyring,
-  VaultClient,
-  VaultKvStore,
-  type VersionedKeyStore,
-} from '../codec/index.js';
+import { EncryptionCodec, openKeySource, type KeyProvider } from '../codec/index.js';
 import type { ExampleConfig } from './config.js';
 
 /** A codec with the key provider behind it, to close together. */
 export interface ExampleCodec {
   readonly codec: EncryptionCodec;
-  readonly provider: CachingKeyProvider;
+  readonly provider: KeyProvider;
   /**
    * Fetches the namespace's newest key version into the cache, so that a worker fails at start-up, not in the middle
    * of a workflow task, when its key source is unreachable. See the README ("When Vault is down") for why a worker
@@ -20,39 +13,26 @@ export interface ExampleCodec {
    * @throws CodecError ERR_KEY_SOURCE_UNAVAILABLE (or ERR_UNKNOWN_KEY, ERR_KEY_SOURCE_DENIED) from the key source.
    */
   warmUp(): Promise<void>;
-  /** Zeroes cached keys and stops the provider's timers. */
+  /** Zeroes cached keys and stops the provider's and the Vault auth's timers. */
   close(): Promise<void>;
 }
 
 /**
- * Builds the {@link EncryptionCodec} for `config.namespace` over a caching key provider: the local keyring file or
- * Vault KV v2. Vault keys are never created here: an administrator (or the compose init script) creates them, and
- * a missing key fails with ERR_UNKNOWN_KEY.
+ * Builds the {@link EncryptionCodec} for `config.namespace` over the library's key source (`openKeySource`): the
+ * local keyring file, Vault KV v2 or Vault Transit, logged in with a token, AppRole or Kubernetes. Vault keys are
+ * never created here: an administrator (or the compose init script) creates them, and a missing key fails with
+ * ERR_UNKNOWN_KEY.
  */
 export function createCodec(config: Pick<ExampleConfig, 'namespace' | 'keySource' | 'latestKeyTtlMs'>): ExampleCodec {
-  const source = config.keySource;
-  let store: VersionedKeyStore;
-  if (source.kind === 'local') {
-    store = new LocalKeyring({ path: source.keyringPath });
-  } else {
-    const client = new VaultClient({
-      endpoint: source.vaultAddr,
-      token: source.vaultToken,
-      ...(source.vaultNamespace === undefined ? {} : { vaultNamespace: source.vaultNamespace }),
-      timeoutMs: source.requestTimeoutMs,
-      retries: source.retries,
-    });
-    store = new VaultKvStore({ client, mount: source.mount, pathPrefix: source.keyPrefix });
-  }
-  const provider = new CachingKeyProvider(store, { latestTtlMs: config.latestKeyTtlMs });
-  const codec = new EncryptionCodec({ namespace: config.namespace, keyProvider: provider });
+  const source = openKeySource(config.keySource, { cache: { latestTtlMs: config.latestKeyTtlMs } });
+  const codec = new EncryptionCodec({ namespace: config.namespace, keyProvider: source.provider });
   return {
     codec,
-    provider,
+    provider: source.provider,
     warmUp: () => codec.warmUp(),
     close: async () => {
       codec.close();
-      await provider.close();
+      await source.close();
     },
   };
 }

@@ -14,33 +14,45 @@ export interface KeyMaterial {
 }
 
 /**
+ * Whose keys a call is about: a namespace and the key id that holds its keys, computed once by the codec (with
+ * {@link KeyProvider.keyIdFor}) when it is built. Providers trust it: the namespace was validated at the edge.
+ */
+export interface KeyScope {
+  readonly namespace: string;
+  readonly keyId: string;
+}
+
+/**
  * Where keys come from. The codec asks for the key to encrypt with and for the exact key a payload names; it never
  * does I/O itself, and swapping the provider never touches the cryptography.
  *
  * ```
- * EncryptionCodec --encryptionKey(ns)----> KeyProvider --> cache --> Vault / keyring file
- *                 --decryptionKey(ns, ref)-^
+ * EncryptionCodec --encryptionKey(scope)------> KeyProvider --> KeyCache --> Vault / keyring file
+ *                 --decryptionKey(scope, ref)-^
  * ```
  *
  * Implementations must be safe under concurrency and must throw only `CodecError`s.
  */
 export interface KeyProvider {
-  /** The key id that holds `namespace`'s keys (payloads naming another key id fail with ERR_NAMESPACE_MISMATCH). */
+  /**
+   * The key id that holds `namespace`'s keys; the codec calls it once and builds its {@link KeyScope} from it
+   * (payloads naming another key id fail with ERR_NAMESPACE_MISMATCH in the codec, before any key is asked for).
+   */
   keyIdFor(namespace: string): string;
   /**
-   * The newest active key version for `namespace`, to seal `payloadCount` payloads (envelope providers count data-key
+   * The newest active key version of the scope, to seal `payloadCount` payloads (envelope providers count data-key
    * uses with it). May be called once per batch.
    */
-  encryptionKey(namespace: string, payloadCount: number): Promise<KeyMaterial>;
+  encryptionKey(scope: KeyScope, payloadCount: number): Promise<KeyMaterial>;
   /**
    * Optional fast path: the reference (key id, version, wrapped key) that {@link encryptionKey} would return now, when
    * the provider knows it without I/O, else `undefined`. A returned reference commits `payloadCount` uses, exactly as
    * `encryptionKey` would; `undefined` commits nothing. The codec uses it to keep sealing with the key it already
    * derived, so a warm batch costs no key copy and no promise.
    */
-  currentEncryptionRef?(namespace: string, payloadCount: number): KeyReference | undefined;
-  /** The exact key version a payload names. */
-  decryptionKey(namespace: string, ref: KeyReference): Promise<KeyMaterial>;
+  currentEncryptionRef?(scope: KeyScope, payloadCount: number): KeyReference | undefined;
+  /** The exact key version a payload names. Precondition: `ref.keyId` is `scope.keyId` (the codec checked it). */
+  decryptionKey(scope: KeyScope, ref: KeyReference): Promise<KeyMaterial>;
   /** Checks that the key source answers (for readiness probes); throws ERR_KEY_SOURCE_UNAVAILABLE otherwise. */
   checkHealth(): Promise<void>;
   /** Releases timers and zeroes cached keys. */

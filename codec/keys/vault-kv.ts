@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { CodecError, ERROR_CODES } from '../errors.js';
 import { ROOT_KEY_BYTES } from '../types.js';
+import { KEY_SOURCE_DEFAULTS } from './key-source.js';
 import type { VaultClient } from './vault-client.js';
 import type { KeyVersionInfo, KeyVersionState, LatestKey, VersionedKeyStore } from './versioned-key-store.js';
 
 /** Options of {@link VaultKvStore}. */
 export interface VaultKvOptions {
   readonly client: VaultClient;
-  /** KV v2 mount. Default `secret`. */
+  /** KV v2 mount. Default {@link KEY_SOURCE_DEFAULTS}.kvMount. */
   readonly mount?: string;
-  /** Prefix of the per-key secret paths. Default `temporal-codec/`. */
+  /** Prefix of the per-key secret paths. Default {@link KEY_SOURCE_DEFAULTS}.kvPathPrefix. */
   readonly pathPrefix?: string;
   /** Create a namespace's key on first encryption. Default false: keys are created by an administrator. */
   readonly createMissingKeys?: boolean;
@@ -57,8 +58,8 @@ export class VaultKvStore implements VersionedKeyStore {
 
   constructor(options: VaultKvOptions) {
     this.#client = options.client;
-    this.#mount = trimSlashes(options.mount ?? 'secret');
-    this.#prefix = options.pathPrefix ?? 'temporal-codec/';
+    this.#mount = trimSlashes(options.mount ?? KEY_SOURCE_DEFAULTS.kvMount);
+    this.#prefix = options.pathPrefix ?? KEY_SOURCE_DEFAULTS.kvPathPrefix;
     this.#createMissing = options.createMissingKeys ?? false;
     this.#maxVersions = options.maxVersions ?? 100_000;
     if (!Number.isInteger(this.#maxVersions) || this.#maxVersions < 1) {
@@ -118,7 +119,7 @@ export class VaultKvStore implements VersionedKeyStore {
   }
 
   async checkHealth(): Promise<void> {
-    // A metadata list needs only list permission on the prefix and proves both reachability and the mount.
+    // sys/health: proves that Vault answers and is unsealed (it needs no token, so it says nothing of the mount).
     const health = await this.#client.request<{ sealed?: boolean }>(
       'GET',
       '/sys/health?standbyok=true&perfstandbyok=true',

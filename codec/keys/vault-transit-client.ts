@@ -2,6 +2,7 @@ import { CodecError, ERROR_CODES } from '../errors.js';
 import { METADATA_KEYS, ROOT_KEY_BYTES } from '../types.js';
 import type { VaultClient } from './vault-client.js';
 import { classifyTransitError } from './vault-transit-errors.js';
+import { KEY_SOURCE_DEFAULTS } from './key-source.js';
 
 /** The part of {@link VaultClient} Transit needs; tests pass a fake. */
 export type VaultRequester = Pick<VaultClient, 'request'>;
@@ -58,7 +59,6 @@ interface KeyResponse {
   };
 }
 
-const DEFAULT_PREFIX = 'temporal-codec-';
 // Transit names match `\w(([\w-.@]+)?\w)?` (framework.GenericNameRegex), in Vault and OpenBao alike.
 const KEY_NAME = /^\w(?:[\w.@-]*\w)?$/;
 const WRAPPED_KEY = /^vault:v([1-9][0-9]{0,9}):[A-Za-z0-9+/]+={0,2}$/;
@@ -98,8 +98,8 @@ export class VaultTransitClient {
 
   constructor(location: VaultTransitLocation) {
     this.#client = location.client;
-    this.mount = (location.mount ?? 'transit').replace(/^\/+|\/+$/g, '');
-    this.keyPrefix = location.keyPrefix ?? DEFAULT_PREFIX;
+    this.mount = (location.mount ?? KEY_SOURCE_DEFAULTS.transitMount).replace(/^\/+|\/+$/g, '');
+    this.keyPrefix = location.keyPrefix ?? KEY_SOURCE_DEFAULTS.transitKeyPrefix;
     if (this.mount.length === 0 || !/^[\w./-]+$/.test(this.mount)) {
       throw new CodecError(ERROR_CODES.invalidConfig, 'Transit mount must be a path such as transit');
     }

@@ -1,12 +1,12 @@
 import { isCodecError } from '../errors.js';
 import { SingleFlight } from '../cache/single-flight.js';
-import type { KeyProviderObserver } from './key-provider.js';
+import type { KeyProviderObserver, KeyScope } from './key-provider.js';
 import type { TransitDataKey } from './vault-transit-client.js';
 
 /** Limits of {@link DataKeyPool}. */
 export interface DataKeyPoolOptions {
-  /** Fetches a new data key for a slot (one slot per key id and namespace). */
-  readonly fetch: (slot: string) => Promise<TransitDataKey>;
+  /** Fetches a new data key for a scope (one slot per scope). */
+  readonly fetch: (scope: KeyScope) => Promise<TransitDataKey>;
   /** A data key is not handed out for encryption once it is this old. */
   readonly maxAgeMs: number;
   /** A data key seals at most this many payloads (a batch larger than this gets a fresh key of its own). */
@@ -18,6 +18,7 @@ export interface DataKeyPoolOptions {
 }
 
 interface Slot {
+  readonly scope: KeyScope;
   readonly dataKey: TransitDataKey;
   readonly fetchedAt: number;
   uses: number;
@@ -28,35 +29,36 @@ interface Slot {
  * caller reserves its payload count before it gets a copy, so concurrent batches cannot push a key past its limit,
  * and concurrent misses share one request; callers that find the fresh key already used up fetch the next one.
  *
- * A key is copied out synchronously when it is reserved, so replacing a slot can zero the old key at once.
+ * A key is copied out synchronously when it is reserved, so replacing a slot can zero the old key at once. Slots are
+ * found by namespace and checked against the scope's key id, so no composite string key is ever built or split.
  */
 export class DataKeyPool {
   readonly #options: DataKeyPoolOptions;
-  readonly #slots = new Map<string, Slot>();
-  readonly #flights = new SingleFlight<string, void>();
+  readonly #slots = new Map<string, Slot>(); // by namespace
+  readonly #flights = new SingleFlight<string, void>(); // by namespace
 
   constructor(options: DataKeyPoolOptions) {
     this.#options = options;
   }
 
-  /** A copy of a data key for `count` payloads in `slot`, fetching a new one when none has room. */
-  async take(slot: string, count: number): Promise<TransitDataKey> {
+  /** A copy of a data key for `count` payloads of `scope`, fetching a new one when none has room. */
+  async take(scope: KeyScope, count: number): Promise<TransitDataKey> {
     // Each pass either returns or waits for a fetch that yields a key with room for at least one batch; a caller
     // that started a fetch is first in line for its result, and a key fetched after the caller arrived is fresh
     // enough for it whatever the clock says, so the loop ends.
     const arrived = this.#options.now();
     for (;;) {
-      const reserved = this.#reserve(slot, count, this.#options.maxAgeMs, arrived);
+      const reserved = this.#reserve(scope, count, this.#options.maxAgeMs, arrived);
       if (reserved !== undefined) {
         this.#options.observer.cacheHit?.('latest');
         return reserved;
       }
       this.#options.observer.cacheMiss?.('latest');
       try {
-        await this.#flights.run(slot, () => this.#refill(slot));
+        await this.#flights.run(scope.namespace, () => this.#refill(scope));
       } catch (err) {
         const stale =
-          isCodecError(err) && err.retryable ? this.#reserve(slot, count, this.#staleLimit(), Infinity) : undefined;
+          isCodecError(err) && err.retryable ? this.#reserve(scope, count, this.#staleLimit(), Infinity) : undefined;
         if (stale === undefined) throw err;
         this.#options.observer.staleServed?.('latest');
         return stale;
@@ -68,8 +70,8 @@ export class DataKeyPool {
    * Reserves `count` uses of the current data key without copying it, when one is fresh and has room; returns its
    * version and wrapped form (the codec already holds the key derived from it), else undefined and reserves nothing.
    */
-  reserveReference(slot: string, count: number): { version: number; wrappedKey: string } | undefined {
-    const current = this.#slots.get(slot);
+  reserveReference(scope: KeyScope, count: number): { version: number; wrappedKey: string } | undefined {
+    const current = this.#slot(scope);
     if (current === undefined) return undefined;
     if (this.#options.now() - current.fetchedAt >= this.#options.maxAgeMs) return undefined;
     if (current.uses > 0 && current.uses + count > this.#options.maxUses) return undefined;
@@ -95,8 +97,8 @@ export class DataKeyPool {
     return this.#options.maxAgeMs + this.#options.staleIfErrorMs;
   }
 
-  #reserve(name: string, count: number, maxAgeMs: number, fetchedSince: number): TransitDataKey | undefined {
-    const slot = this.#slots.get(name);
+  #reserve(scope: KeyScope, count: number, maxAgeMs: number, fetchedSince: number): TransitDataKey | undefined {
+    const slot = this.#slot(scope);
     if (slot === undefined) return undefined;
     if (this.#options.now() - slot.fetchedAt >= maxAgeMs && slot.fetchedAt < fetchedSince) return undefined;
     if (slot.uses > 0 && slot.uses + count > this.#options.maxUses) return undefined;
@@ -105,10 +107,16 @@ export class DataKeyPool {
     return { version, wrappedKey, key: Buffer.from(key) };
   }
 
-  async #refill(name: string): Promise<void> {
-    const dataKey = await this.#options.fetch(name);
-    this.#drop(name);
-    this.#slots.set(name, { dataKey, fetchedAt: this.#options.now(), uses: 0 });
+  async #refill(scope: KeyScope): Promise<void> {
+    const dataKey = await this.#options.fetch(scope);
+    this.#drop(scope.namespace);
+    this.#slots.set(scope.namespace, { scope, dataKey, fetchedAt: this.#options.now(), uses: 0 });
+  }
+
+  /** The scope's slot; one filled for the same namespace under another key id does not count. */
+  #slot(scope: KeyScope): Slot | undefined {
+    const slot = this.#slots.get(scope.namespace);
+    return slot !== undefined && slot.scope.keyId === scope.keyId ? slot : undefined;
   }
 
   #drop(name: string): void {

@@ -1,12 +1,12 @@
-import { CodecError, ERROR_CODES, isCodecError } from '../errors.js';
-import { LruCache } from '../cache/lru-cache.js';
-import { SingleFlight } from '../cache/single-flight.js';
+import { CodecError, ERROR_CODES } from '../errors.js';
+import { compositeKey, KeyCache } from '../cache/key-cache.js';
 import { METADATA_KEYS, type KeyReference } from '../types.js';
 import {
   timedSourceRequest,
   type KeyMaterial,
   type KeyProvider,
   type KeyProviderObserver,
+  type KeyScope,
   type ProviderCommonOptions,
 } from './key-provider.js';
 import { defaultKeyIdFor } from './key-id.js';
@@ -28,6 +28,8 @@ export interface VaultTransitOptions extends VaultTransitLocation, ProviderCommo
   readonly unwrappedKeyMaxAgeMs?: number;
   /** Unwrapped data keys kept at most (least recently used evicted and zeroed). Default 1,000. */
   readonly maxCachedDataKeys?: number;
+  /** How long Vault's refusal of a wrapped key is remembered (forged or destroyed ones). Default 0 (off). */
+  readonly negativeTtlMs?: number;
   // staleIfErrorMs (ProviderCommonOptions): a data key is never served beyond its payload limit, stale or not.
 }
 
@@ -63,80 +65,71 @@ export class VaultTransitKeyProvider implements KeyProvider {
   readonly #transit: VaultTransitClient;
   readonly #keyIdFor: (namespace: string) => string;
   readonly #observer: KeyProviderObserver;
-  readonly #now: () => number;
-  readonly #unwrapMaxAgeMs: number;
-  readonly #staleIfErrorMs: number;
   readonly #dataKeys: DataKeyPool;
-  /** Namespaces already validated and mapped by encryptionKey, for the synchronous fast path. */
-  readonly #knownKeyIds = new Map<string, string>();
-  readonly #unwrapped: LruCache<string, Buffer>;
-  readonly #flights = new SingleFlight<string, Buffer>();
+  readonly #unwrapped: KeyCache<Buffer>;
   readonly #sweeper: NodeJS.Timeout;
 
   constructor(options: VaultTransitOptions) {
     this.#transit = new VaultTransitClient(options);
     this.#keyIdFor = options.keyIdFor ?? defaultKeyIdFor;
     this.#observer = options.observer ?? {};
-    this.#now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
     const dataKeyMaxAgeMs = positive('dataKeyMaxAgeMs', options.dataKeyMaxAgeMs ?? DEFAULTS.dataKeyMaxAgeMs);
     const maxUses = positive(
       'maxPayloadsPerDataKey',
       options.maxPayloadsPerDataKey ?? DEFAULTS.maxPayloadsPerDataKey,
       true,
     );
-    this.#unwrapMaxAgeMs = positive(
+    const unwrapMaxAgeMs = positive(
       'unwrappedKeyMaxAgeMs',
       options.unwrappedKeyMaxAgeMs ?? DEFAULTS.unwrappedKeyMaxAgeMs,
     );
-    this.#staleIfErrorMs = positive('staleIfErrorMs', options.staleIfErrorMs ?? DEFAULTS.staleIfErrorMs);
+    const staleIfErrorMs = positive('staleIfErrorMs', options.staleIfErrorMs ?? DEFAULTS.staleIfErrorMs);
     const maxEntries = positive('maxCachedDataKeys', options.maxCachedDataKeys ?? DEFAULTS.maxCachedDataKeys, true);
-    this.#unwrapped = new LruCache({ maxEntries, now: this.#now, onEvict: (key) => key.fill(0) });
+    this.#unwrapped = new KeyCache<Buffer>({
+      maxEntries,
+      maxAgeMs: unwrapMaxAgeMs,
+      staleIfErrorMs,
+      ...(options.negativeTtlMs === undefined ? {} : { negativeTtlMs: options.negativeTtlMs }),
+      zero: (key) => key.fill(0),
+      copy: (key) => Buffer.from(key),
+      kind: 'version',
+      observer: this.#observer,
+      now,
+    });
     this.#dataKeys = new DataKeyPool({
-      fetch: (slot) => this.#generate(slot),
+      fetch: (scope) => this.#generate(scope),
       maxAgeMs: dataKeyMaxAgeMs,
       maxUses,
-      staleIfErrorMs: this.#staleIfErrorMs,
-      now: this.#now,
+      staleIfErrorMs,
+      now,
       observer: this.#observer,
     });
     // Keys past their stale window are useless: zero them even if nobody asks again.
-    const sweepEvery = Math.max(1000, Math.min(this.#unwrapMaxAgeMs, dataKeyMaxAgeMs, 60_000));
+    const sweepEvery = Math.max(1000, Math.min(unwrapMaxAgeMs, dataKeyMaxAgeMs, 60_000));
     this.#sweeper = setInterval(() => this.#sweep(), sweepEvery);
     this.#sweeper.unref();
   }
 
   keyIdFor(namespace: string): string {
-    return this.#keyIdFor(namespace);
-  }
-
-  currentEncryptionRef(namespace: string, payloadCount: number): KeyReference | undefined {
-    const keyId = this.#knownKeyIds.get(namespace);
-    if (keyId === undefined) return undefined;
-    const count = Number.isInteger(payloadCount) && payloadCount > 0 ? payloadCount : 1;
-    const reserved = this.#dataKeys.reserveReference(slotName(keyId, namespace), count);
-    return reserved === undefined ? undefined : { keyId, ...reserved };
-  }
-
-  async encryptionKey(namespace: string, payloadCount: number): Promise<KeyMaterial> {
     const keyId = this.#keyIdFor(namespace);
-    // Precondition: the key id can name a Transit key (checked before any request).
+    // Precondition: the key id can name a Transit key (checked once, when a codec builds its scope).
     this.#transit.keyName(keyId);
-    const count = Number.isInteger(payloadCount) && payloadCount > 0 ? payloadCount : 1;
-    const dataKey = await this.#dataKeys.take(slotName(keyId, namespace), count);
-    if (this.#knownKeyIds.size >= 1024) this.#knownKeyIds.clear();
-    this.#knownKeyIds.set(namespace, keyId);
-    return { keyId, version: dataKey.version, key: dataKey.key, wrappedKey: dataKey.wrappedKey };
+    return keyId;
   }
 
-  async decryptionKey(namespace: string, ref: KeyReference): Promise<KeyMaterial> {
-    const keyId = this.#keyIdFor(namespace);
-    if (ref.keyId !== keyId) {
-      throw new CodecError(
-        ERROR_CODES.namespaceMismatch,
-        `Payload key id does not belong to namespace ${JSON.stringify(namespace)}`,
-        { context: { namespace, keyId: ref.keyId, version: ref.version } },
-      );
-    }
+  currentEncryptionRef(scope: KeyScope, payloadCount: number): KeyReference | undefined {
+    const reserved = this.#dataKeys.reserveReference(scope, useCount(payloadCount));
+    return reserved === undefined ? undefined : { keyId: scope.keyId, ...reserved };
+  }
+
+  async encryptionKey(scope: KeyScope, payloadCount: number): Promise<KeyMaterial> {
+    const dataKey = await this.#dataKeys.take(scope, useCount(payloadCount));
+    return { keyId: scope.keyId, version: dataKey.version, key: dataKey.key, wrappedKey: dataKey.wrappedKey };
+  }
+
+  async decryptionKey(scope: KeyScope, ref: KeyReference): Promise<KeyMaterial> {
+    const { keyId, namespace } = scope;
     const wrappedKey = ref.wrappedKey;
     if (wrappedKey === undefined) {
       throw new CodecError(ERROR_CODES.malformedMetadata, `Missing metadata field ${METADATA_KEYS.wrappedKey}`, {
@@ -151,31 +144,11 @@ export class VaultTransitKeyProvider implements KeyProvider {
         { context: { field: METADATA_KEYS.keyVersion, keyId, version: ref.version } },
       );
     }
-    const cacheKey = unwrapCacheKey(keyId, namespace, wrappedKey);
-    const cached = this.#unwrapped.get(cacheKey);
-    if (cached !== undefined && this.#now() - cached.storedAt < this.#unwrapMaxAgeMs) {
-      this.#observer.cacheHit?.('version');
-      return { keyId, version: ref.version, wrappedKey, key: Buffer.from(cached.value) };
-    }
-    this.#observer.cacheMiss?.('version');
-    try {
-      const key = await this.#flights.run(cacheKey, () => this.#unwrap(keyId, namespace, wrappedKey, cacheKey));
-      return { keyId, version: ref.version, wrappedKey, key: Buffer.from(key) };
-    } catch (err) {
-      const stale = this.#unwrapped.peek(cacheKey);
-      const retryable = isCodecError(err) && err.retryable;
-      if (
-        stale !== undefined &&
-        retryable &&
-        this.#now() - stale.storedAt < this.#unwrapMaxAgeMs + this.#staleIfErrorMs
-      ) {
-        this.#observer.staleServed?.('version');
-        return { keyId, version: ref.version, wrappedKey, key: Buffer.from(stale.value) };
-      }
-      // Vault said this version is gone (or the wrapped key is bad): forget it now rather than at max age.
-      if (!retryable) this.#unwrapped.delete(cacheKey);
-      throw err;
-    }
+    // The namespace is part of the key: a wrapped key only unwraps in its own namespace's derivation context.
+    const key = await this.#unwrapped.get(compositeKey(keyId, namespace, wrappedKey), () =>
+      this.#timed('decrypt', () => this.#transit.unwrap(keyId, namespace, wrappedKey)),
+    );
+    return { keyId, version: ref.version, wrappedKey, key };
   }
 
   checkHealth(): Promise<void> {
@@ -194,18 +167,12 @@ export class VaultTransitKeyProvider implements KeyProvider {
     return Promise.resolve();
   }
 
-  async #generate(slot: string): Promise<TransitDataKey> {
-    const [keyId, namespace] = splitSlot(slot);
+  async #generate(scope: KeyScope): Promise<TransitDataKey> {
+    const { keyId, namespace } = scope;
     const dataKey = await this.#timed('datakey', () => this.#transit.generateDataKey(keyId, namespace));
     // The same process often decodes what it just sealed: let that hit memory.
-    this.#unwrapped.set(unwrapCacheKey(keyId, namespace, dataKey.wrappedKey), Buffer.from(dataKey.key));
+    this.#unwrapped.set(compositeKey(keyId, namespace, dataKey.wrappedKey), Buffer.from(dataKey.key));
     return dataKey;
-  }
-
-  async #unwrap(keyId: string, namespace: string, wrappedKey: string, cacheKey: string): Promise<Buffer> {
-    const key = await this.#timed('decrypt', () => this.#transit.unwrap(keyId, namespace, wrappedKey));
-    this.#unwrapped.set(cacheKey, Buffer.from(key));
-    return key;
   }
 
   #timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -214,20 +181,11 @@ export class VaultTransitKeyProvider implements KeyProvider {
 
   #sweep(): void {
     this.#dataKeys.sweep();
-    this.#unwrapped.sweep(this.#unwrapMaxAgeMs + this.#staleIfErrorMs);
+    this.#unwrapped.sweep();
   }
 }
 
-// Key ids and namespaces never contain NUL (assertNamespace), so it separates them unambiguously.
-function slotName(keyId: string, namespace: string): string {
-  return `${keyId}\u0000${namespace}`;
-}
-
-function splitSlot(slot: string): [string, string] {
-  const at = slot.indexOf('\u0000');
-  return [slot.slice(0, at), slot.slice(at + 1)];
-}
-
-function unwrapCacheKey(keyId: string, namespace: string, wrappedKey: string): string {
-  return `${keyId}\u0000${namespace}\u0000${wrappedKey}`;
+/** A batch's payload count as data-key uses: at least one. */
+function useCount(payloadCount: number): number {
+  return Number.isInteger(payloadCount) && payloadCount > 0 ? payloadCount : 1;
 }

@@ -101,7 +101,10 @@ describe('docker-compose.yml', () => {
         namespace: 'default',
         taskQueue: 'encrypted-orders',
       });
-      expect(config.keySource).toMatchObject({ kind: 'vault-kv', vaultToken: env('openbao-init').WORKER_VAULT_TOKEN });
+      expect(config.keySource).toMatchObject({
+        kind: 'vault-kv',
+        auth: { method: 'token', token: env('openbao-init').WORKER_VAULT_TOKEN },
+      });
     }
     expect(env('codec-server').VAULT_TOKEN).toBe(env('openbao-init').CODEC_SERVER_VAULT_TOKEN);
     expect(env('create-key').VAULT_TOKEN).toBe(env('openbao-init').KEY_ADMIN_VAULT_TOKEN);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { EncryptionCodec } from '../../codec/index.js';
-import type { CachingKeyProvider } from '../../codec/index.js';
+import type { KeyProvider } from '../../codec/index.js';
 import { approveOrder, processOrder } from '../../worker-example/workflows.js';
 import { loadExampleConfig } from '../../worker-example/config.js';
 import { createCodec, type ExampleCodec } from '../../worker-example/create-codec.js';
@@ -23,6 +23,7 @@ import {
   type TestClients,
 } from '../support/temporal-fixtures.js';
 import { kvProvider, uniquePrefix } from '../support/vault-fixtures.js';
+import { scope } from '../support/key-scope.js';
 
 // Key rotation while work is in flight, with keys in Vault KV on the shared OpenBao. The worker and the client cache
 // "the newest version" for only 300 ms, so a rotation reaches them quickly; the tests still wait for the event (each
@@ -58,8 +59,8 @@ function exampleCodec(): ExampleCodec {
 /** Rotates the namespace key and waits until the worker and the client both encrypt with the new version. */
 async function rotate(): Promise<number> {
   const { version } = await admin.store.rotateKey('default');
-  const sees = (provider: CachingKeyProvider) => async () =>
-    (await provider.encryptionKey('default', 1)).version === version ? true : undefined;
+  const sees = (provider: KeyProvider) => async () =>
+    (await provider.encryptionKey(scope('default'), 1)).version === version ? true : undefined;
   const opts = { timeoutMs: 10_000, intervalMs: 50, description: `key version ${version} to reach the caches` };
   await Promise.all([waitUntil(sees(workerCodec.provider), opts), waitUntil(sees(clientCodec.provider), opts)]);
   return version;
@@ -159,7 +160,7 @@ describe('key rotation with workflows in flight', () => {
 
   it('runs a schedule created before a rotation with its input decoded (schedule triggered after the rotation)', async () => {
     const { order, approval } = markedOrder();
-    const versionAtCreation = (await clientCodec.provider.encryptionKey('default', 1)).version;
+    const versionAtCreation = (await clientCodec.provider.encryptionKey(scope('default'), 1)).version;
     const handle = await clients.client.schedule.create({
       scheduleId: `schedule-${order.orderId}`,
       // Paused with a yearly interval: it only ever fires when triggered.

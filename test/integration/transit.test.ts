@@ -12,6 +12,7 @@ import {
 } from '../../codec/index.js';
 import { startCountingProxy } from '../support/counting-proxy.js';
 import { jsonPayload, jsonValue } from '../support/vault-fixtures.js';
+import { scope } from '../support/key-scope.js';
 
 const vault = inject('vault');
 // Transit is not mounted on a dev server; this file mounts its own, so files sharing the server cannot collide.
@@ -199,12 +200,16 @@ describe('Vault Transit envelope provider against OpenBao', () => {
   it('binds each wrapped data key to its namespace through the derivation context', async () => {
     await keys().createKey('shared');
     const shared = provider({ keyIdFor: () => 'shared' });
-    const material = await shared.encryptionKey('ns-a', 1);
+    const material = await shared.encryptionKey(scope('ns-a', 'shared'), 1);
     const ref = { keyId: 'shared', version: material.version, wrappedKey: material.wrappedKey! };
-    expect((await provider({ keyIdFor: () => 'shared' }).decryptionKey('ns-a', ref)).key.equals(material.key)).toBe(
-      true,
-    );
-    await expect(provider({ keyIdFor: () => 'shared' }).decryptionKey('ns-b', ref)).rejects.toMatchObject({
+    expect(
+      (await provider({ keyIdFor: () => 'shared' }).decryptionKey(scope('ns-a', 'shared'), ref)).key.equals(
+        material.key,
+      ),
+    ).toBe(true);
+    await expect(
+      provider({ keyIdFor: () => 'shared' }).decryptionKey(scope('ns-b', 'shared'), ref),
+    ).rejects.toMatchObject({
       code: ERROR_CODES.decryptionFailed,
     });
   });

@@ -7,13 +7,14 @@ import {
   createAuthenticatedVaultClient,
   EncryptionCodec,
   ERROR_CODES,
-  tokenAuth,
   VaultClient,
   VaultTransitKeyProvider,
   VaultTransitKeys,
   type VaultAuth,
 } from '../../codec/index.js';
+import { tokenAuth } from '../../codec/keys/auth/token-auth.js';
 import { jsonPayload, jsonValue } from '../support/vault-fixtures.js';
+import { scope } from '../support/key-scope.js';
 
 const vault = inject('vault');
 const suffix = randomBytes(4).toString('hex');
@@ -159,10 +160,10 @@ describe('Vault auth against OpenBao', () => {
     );
     auths.push(auth);
     const provider = new VaultTransitKeyProvider({ client, mount: transitMount });
-    await provider.encryptionKey('auth-orders', 1);
+    await provider.encryptionKey(scope('auth-orders'), 1);
     await root('POST', 'auth/token/revoke', { token: await auth.token() });
     provider.invalidate();
-    await expect(provider.encryptionKey('auth-orders', 1)).resolves.toMatchObject({ keyId: 'auth-orders' });
+    await expect(provider.encryptionKey(scope('auth-orders'), 1)).resolves.toMatchObject({ keyId: 'auth-orders' });
     expect(logins).toHaveLength(2);
     await expect(
       client.request('POST', `/${transitMount}/keys/temporal-codec-auth-orders/rotate`),

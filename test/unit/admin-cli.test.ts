@@ -52,7 +52,9 @@ describe('temporal-codec usage', () => {
     [['keys', 'rotate-if-older', '-n', 'ns'], '--max-age'],
     [['keys', 'rotate-if-older', '-n', 'ns', '--max-age', '30 days'], 'Invalid duration'],
     [['keys', 'rotate', '-n', 'ns', '--bogus'], "Unknown option '--bogus'"],
-    [['keys', 'rotate', '-n', 'ns', '--source', 'vault'], '--source must be'],
+    [['keys', 'rotate', '-n', 'ns', '--source', 'vault'], '--source (KEY_SOURCE): must be'],
+    [['keys', 'rotate', '-n', 'ns', '--key-source', 'vault'], '--key-source (KEY_SOURCE): must be'],
+    [['keys', 'rotate', '-n', 'ns', '--source', 'vault-kv', '--vault-transit-mount', 't'], 'vault-transit'],
     [['keys', 'rotate', '-n', 'ns', '--source', 'vault-kv'], 'VAULT_ADDR'],
     [['keys', 'rotate', '-n', 'ns', '--source', 'vault-transit', '--vault-addr', 'http://x'], 'VAULT_TOKEN'],
     [['keys', 'create', '-n', 'ns', '--auto-rotate', '30d'], 'vault-transit'],
@@ -82,10 +84,10 @@ describe('temporal-codec usage', () => {
       kind: 'vault-transit',
       addr: 'http://vault:8200',
       auth: { method: 'token', token: 't' },
-      transitMount: 'kek',
-      transitKeyPrefix: 'temporal-codec-',
+      mount: 'kek',
+      keyPrefix: 'temporal-codec-',
     });
-    expect(JSON.parse(seen[1]!)).toMatchObject({ transitMount: 'other' });
+    expect(JSON.parse(seen[1]!)).toMatchObject({ mount: 'other' });
   });
 
   it('takes AppRole and Kubernetes credentials from files or the environment, never a secret from a flag', async () => {

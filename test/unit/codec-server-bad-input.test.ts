@@ -45,6 +45,23 @@ describe('codec server: bad input answers a JSON error naming the problem', () =
     expect(error.message).toContain(message);
   });
 
+  it('keeps a __proto__ metadata key as an ordinary entry through /encode and /decode', async () => {
+    const payload = JSON.parse(
+      `{"metadata":{"__proto__":"${Buffer.from('evil').toString('base64')}","encoding":"${Buffer.from('json/plain').toString('base64')}"},"data":"${Buffer.from('1').toString('base64')}"}`,
+    ) as Record<string, unknown>;
+    const encoded = await request(h.app)
+      .post('/encode')
+      .send({ payloads: [payload] })
+      .expect(200);
+    const decoded = await request(h.app)
+      .post('/decode')
+      .send(encoded.body as object)
+      .expect(200);
+    const [answer] = (decoded.body as { payloads: Array<{ metadata: Record<string, string> }> }).payloads;
+    expect(Object.keys(answer!.metadata).sort()).toEqual(['__proto__', 'encoding']);
+    expect(Buffer.from(answer!.metadata.__proto__!, 'base64').toString()).toBe('evil');
+  });
+
   it('accepts URL-safe and unpadded base64, as protojson does', async () => {
     const res = await request(h.app)
       .post('/decode')

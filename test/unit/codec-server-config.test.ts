@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CodecError, ERROR_CODES, KUBERNETES_SERVICE_ACCOUNT_TOKEN } from '../../codec/index.js';
-import { createKeyProvider, loadConfig, usage, type ServerConfig } from '../../codec-server/index.js';
+import { CodecError, ERROR_CODES, KUBERNETES_SERVICE_ACCOUNT_TOKEN, openKeySource } from '../../codec/index.js';
+import { loadConfig, usage, type ServerConfig } from '../../codec-server/index.js';
 
 /** The ERR_INVALID_CONFIG message `loadConfig` throws for these inputs. */
 function problem(env: Record<string, string>, argv: string[]): string {
@@ -172,12 +172,12 @@ describe('codec server: loadConfig', () => {
       ['--key-source', 'vault-transit', '--vault-auth', 'approle'],
     );
     const kv = loadConfig({ VAULT_ADDR: 'http://127.0.0.1:8200', VAULT_TOKEN: 'hvs.secret' }, []);
-    const sources = [createKeyProvider(transit.keySource), createKeyProvider(kv.keySource)];
-    expect(sources.map((source) => source.description)).toEqual([
+    const sources = [openKeySource(transit.keySource), openKeySource(kv.keySource)];
+    expect(sources.map((source) => source.describe())).toEqual([
       'vault-transit http://127.0.0.1:8200/v1/transit/keys/temporal-codec-<namespace> (auth approle)',
       'vault-kv http://127.0.0.1:8200/v1/secret/data/temporal-codec/<namespace> (auth token)',
     ]);
-    await Promise.all(sources.map((source) => source.provider.close()));
+    await Promise.all(sources.map((source) => source.close()));
   });
 
   it('parses sizes, lists and booleans', () => {

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyProvider } from '../../codec/index.js';
+import { MultiNamespaceCodec, type KeyProvider } from '../../codec/index.js';
 import {
-  CodecRegistry,
   createApp,
   createLogger,
   createMetrics,
@@ -44,16 +43,24 @@ async function gatedDeps(): Promise<{ deps: ServerDeps; asked: Promise<void>; re
   const gate = new Promise<void>((resolve) => (release = resolve));
   const provider: KeyProvider = {
     keyIdFor: (namespace) => base.provider.keyIdFor(namespace),
-    encryptionKey: async (namespace, count) => {
+    encryptionKey: async (scope, count) => {
       onAsked();
       await gate;
-      return base.provider.encryptionKey(namespace, count);
+      return base.provider.encryptionKey(scope, count);
     },
-    decryptionKey: (namespace, ref) => base.provider.decryptionKey(namespace, ref),
+    decryptionKey: (scope, ref) => base.provider.decryptionKey(scope, ref),
     checkHealth: () => base.provider.checkHealth(),
     close: () => base.provider.close(),
   };
-  return { deps: { ...base, provider, codecs: new CodecRegistry({ keyProvider: provider }) }, asked, release };
+  return {
+    deps: {
+      ...base,
+      provider,
+      codecs: new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: 'default' }),
+    },
+    asked,
+    release,
+  };
 }
 
 function post(url: string, path: string, body: unknown): Promise<Response> {

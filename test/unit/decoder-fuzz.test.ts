@@ -8,6 +8,7 @@ import {
   randomPayloadArbitrary,
   type FuzzFixture,
 } from '../support/decoder-fuzz.js';
+import { checkParserAgreement, parserInputArbitrary } from '../support/payload-parser-fuzz.js';
 
 // A few thousand cases per `npm test`; `npm run fuzz` runs the same properties 100,000+ times.
 let fixture: FuzzFixture;
@@ -40,5 +41,16 @@ describe('decoder under fuzzing', () => {
   it('opens every unmodified genuine payload to its original', async () => {
     for (const payload of fixture.encrypted)
       expect(await checkDecode(fixture, payload, originalFor(fixture, payload))).toBeUndefined();
+  });
+});
+
+describe('payload parser, differential', () => {
+  it('answers exactly as the generated decoder, or steps aside, on valid, mutated and random bytes', () => {
+    fc.assert(
+      fc.property(parserInputArbitrary(), (bytes) => {
+        expect(checkParserAgreement(bytes)).toBeUndefined();
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

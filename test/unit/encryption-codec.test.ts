@@ -9,6 +9,8 @@ import {
   ERROR_CODES,
   METADATA_KEYS,
   MemoryKeyStore,
+  MultiNamespaceCodec,
+  STORAGE_REFERENCE_MESSAGE_TYPE,
   V1_LAYOUT,
   type CodecErrorCode,
 } from '../../codec/index.js';
@@ -122,8 +124,18 @@ describe('EncryptionCodec', () => {
     expect(decoded.map((p) => JSON.parse(text(p.data)) as string)).toEqual(['one', 'two']);
   });
 
-  it('uses the namespace of the serialization context when the SDK passes one', async () => {
+  it('refuses a serialization context naming another namespace (ERR_NAMESPACE_MISMATCH)', async () => {
     const { codec } = setup('orders');
+    const context = { type: 'workflow', namespace: 'payments', workflowId: 'w' } as const;
+    await expectCode(codec.encode([jsonPayload('p')], context), ERROR_CODES.namespaceMismatch);
+    await expectCode(codec.decode([jsonPayload('p')], context), ERROR_CODES.namespaceMismatch);
+    const [encoded] = await codec.encode([jsonPayload('p')], { ...context, namespace: 'orders' });
+    expect(text(encoded!.metadata![METADATA_KEYS.keyId])).toBe('orders');
+  });
+
+  it('MultiNamespaceCodec uses the namespace of the serialization context when the SDK passes one', async () => {
+    const { provider } = setup('orders');
+    const codec = new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: 'orders' });
     const [encoded] = await codec.encode([jsonPayload('p')], {
       type: 'workflow',
       namespace: 'payments',
@@ -133,6 +145,27 @@ describe('EncryptionCodec', () => {
     await expectCode(codec.decode([encoded!]), ERROR_CODES.namespaceMismatch);
     const [decoded] = await codec.decode([encoded!], { type: 'workflow', namespace: 'payments', workflowId: 'w' });
     expect(JSON.parse(text(decoded!.data))).toBe('p');
+    expect(codec.forNamespace('payments')).toBe(codec.forNamespace('payments'));
+    codec.close();
+  });
+
+  it('MultiNamespaceCodec keeps at most maxNamespaces codecs and closes the ones it evicts', async () => {
+    const { provider, store } = setup('orders');
+    store.rotate('a');
+    const codec = new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: 'orders', maxNamespaces: 2 });
+    const first = codec.forNamespace('a');
+    const [sealed] = await first.encode([jsonPayload('x')]);
+    codec.forNamespace('b');
+    codec.forNamespace('c');
+    expect(codec.size).toBe(2);
+    expect(codec.forNamespace('a')).not.toBe(first);
+    // The evicted codec's keys were zeroed: it derives again from the provider, and still opens its payloads.
+    expect(JSON.parse(text((await first.decode([sealed!]))[0]!.data))).toBe('x');
+    await expectCode(
+      codec.decode([jsonPayload('x')], { type: 'workflow', namespace: '../x', workflowId: 'w' }),
+      ERROR_CODES.invalidArgument,
+    );
+    codec.close();
   });
 
   it('refuses a payload from another namespace (ERR_NAMESPACE_MISMATCH)', async () => {
@@ -238,6 +271,24 @@ describe('EncryptionCodec', () => {
     expect((await codec.decode(all)).length).toBe(30);
   });
 
+  it('keeps the per-derived-key budget inside one batch: 10 payloads at a budget of 2 use 5 salts', async () => {
+    const { codec } = setup('orders', { maxPayloadsPerDerivedKey: 2 });
+    const batch = Array.from({ length: 10 }, (_, i) => jsonPayload(i));
+    for (const encode of [codec.encode.bind(codec), codec.encodeSettled.bind(codec)]) {
+      const sealed = (await encode(batch)).map((result) =>
+        'ok' in result ? (result.ok ? result.payload : undefined) : result,
+      );
+      const salts = sealed.map((p) => Buffer.from(p!.data!.subarray(0, V1_LAYOUT.salt)).toString('hex'));
+      const perSalt = new Map<string, number>();
+      for (const salt of salts) perSalt.set(salt, (perSalt.get(salt) ?? 0) + 1);
+      expect(perSalt.size).toBe(5);
+      expect([...perSalt.values()].every((count) => count === 2)).toBe(true);
+      expect((await codec.decode(sealed as Payload[])).map((p) => JSON.parse(text(p.data)) as number)).toEqual(
+        batch.map((_, i) => i),
+      );
+    }
+  });
+
   it('fails a destroyed version with ERR_KEY_VERSION_DESTROYED once the cache has expired', async () => {
     const store = new MemoryKeyStore();
     store.rotate('orders');
@@ -272,5 +323,53 @@ describe('EncryptionCodec', () => {
     const { codec, store } = setup();
     expect(await codec.encode([])).toEqual([]);
     expect(store.reads).toBe(0);
+  });
+});
+
+describe('unencrypted payloads', () => {
+  it('allow (the default) lets them through and reports each one; reject refuses them with ERR_UNENCRYPTED_PAYLOAD', async () => {
+    const { provider } = setup('orders');
+    const seen: Array<string | undefined> = [];
+    const allow = new EncryptionCodec({
+      namespace: 'orders',
+      keyProvider: provider,
+      onUnencrypted: (_namespace, encoding) => seen.push(encoding),
+    });
+    const forged = jsonPayload('forged plaintext');
+    expect(await allow.decode([forged])).toEqual([forged]);
+    expect(seen).toEqual(['json/plain']);
+
+    const reject = new EncryptionCodec({ namespace: 'orders', keyProvider: provider, unencrypted: 'reject' });
+    await expectCode(reject.decode([forged]), ERROR_CODES.unencryptedPayload);
+    const [sealed] = await reject.encode([jsonPayload('genuine')]);
+    const results = await reject.decodeSettled([sealed!, forged, { metadata: {}, data: new Uint8Array(0) }]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      ERROR_CODES.unencryptedPayload,
+      ERROR_CODES.unencryptedPayload,
+    ]);
+  });
+
+  it('reject still passes storage references, and encodings on the allow-list', async () => {
+    const { provider } = setup('orders');
+    const codec = new EncryptionCodec({
+      namespace: 'orders',
+      keyProvider: provider,
+      unencrypted: 'reject',
+      allowedUnencryptedEncodings: ['binary/null'],
+    });
+    const reference: Payload = {
+      metadata: {
+        encoding: new TextEncoder().encode('json/protobuf'),
+        messageType: new TextEncoder().encode(STORAGE_REFERENCE_MESSAGE_TYPE),
+      },
+      data: new TextEncoder().encode('{}'),
+    };
+    const nullPayload: Payload = { metadata: { encoding: new TextEncoder().encode('binary/null') } };
+    expect(await codec.decode([reference, nullPayload])).toEqual([reference, nullPayload]);
+    expect(await codec.encode([reference])).toEqual([reference]);
+    expect(() => new EncryptionCodec({ namespace: 'x', keyProvider: provider, unencrypted: 'no' as 'allow' })).toThrow(
+      expect.objectContaining({ code: ERROR_CODES.invalidConfig }),
+    );
   });
 });

@@ -4,6 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { buildAad, deriveKey, NonceSequence, openSealed } from '../../codec/aes-gcm.js';
 import {
+  deserializePayload,
   extendedPayloadBytes,
   payloadHeadLength,
   serializePayloadBytes,
@@ -108,5 +109,40 @@ describe('encrypted metadata', () => {
     expect(new TextDecoder().decode(wrapped()[METADATA_KEYS.wrappedKey])).toBe('vault:v3:x');
     expect(new TextDecoder().decode(plain()[METADATA_KEYS.keyVersion])).toBe('3');
     expect(plain()).not.toBe(plain());
+  });
+});
+
+describe('deserializePayload', () => {
+  const utf8 = new TextEncoder();
+
+  it('reads a valid Payload whose last field is an unknown varint (the wire type is checked before a length)', () => {
+    const payload: Payload = { metadata: { encoding: utf8.encode('json/plain') }, data: utf8.encode('"x"') };
+    for (const unknown of [
+      [0x28, 0x01],
+      [0x28, 0xff, 0x01],
+      [0x31, 1, 2, 3, 4, 5, 6, 7, 8],
+      [0x3d, 1, 2, 3, 4],
+    ]) {
+      const bytes = Uint8Array.from([...serializePayloadBytes(payload), ...unknown]);
+      const decoded = deserializePayload(bytes);
+      expect(Buffer.from(decoded.data!).toString()).toBe('"x"');
+      expect(Buffer.from(decoded.metadata!.encoding!).toString()).toBe('json/plain');
+    }
+  });
+
+  it('keeps a __proto__ metadata key as an ordinary entry, whichever decoder reads it', () => {
+    const metadata = Object.create(null) as Record<string, Uint8Array>;
+    metadata.__proto__ = utf8.encode('evil');
+    metadata.encoding = utf8.encode('json/plain');
+    const plain = serializePayloadBytes({ metadata, data: utf8.encode('1') });
+    // An unknown field sends the bytes to the generated decoder, which assigns entries to a plain object.
+    const withUnknown = Uint8Array.from([...plain, 0x28, 0x01]);
+    for (const bytes of [plain, withUnknown]) {
+      const decoded = deserializePayload(bytes).metadata!;
+      expect(Object.getPrototypeOf(decoded)).toBeNull();
+      expect(Object.keys(decoded).sort()).toEqual(['__proto__', 'encoding']);
+      expect(Buffer.from(decoded.__proto__!).toString()).toBe('evil');
+      expect(Buffer.from(decoded.encoding!).toString()).toBe('json/plain');
+    }
   });
 });

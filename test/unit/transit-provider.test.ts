@@ -6,11 +6,12 @@ import {
   ERROR_CODES,
   METADATA_KEYS,
   VaultTransitKeyProvider,
-  wrappedKeyVersion,
   type VaultMethod,
   type VaultRequester,
   type VaultTransitOptions,
 } from '../../codec/index.js';
+import { wrappedKeyVersion } from '../../codec/keys/vault-transit-client.js';
+import { scope } from '../support/key-scope.js';
 
 /**
  * Transit's datakey and decrypt endpoints in memory, answering like OpenBao does (including its 400 messages, which
@@ -95,7 +96,7 @@ describe('VaultTransitKeyProvider', () => {
   it('uses one data key for at most maxPayloadsPerDataKey payloads, counting whole batches', async () => {
     const { vault, provider } = setup({ maxPayloadsPerDataKey: 10 });
     const wrapped = new Set<string>();
-    for (const size of [4, 4, 2, 1, 10, 11]) wrapped.add((await provider.encryptionKey('ns', size)).wrappedKey!);
+    for (const size of [4, 4, 2, 1, 10, 11]) wrapped.add((await provider.encryptionKey(scope('ns'), size)).wrappedKey!);
     // 4+4+2 fill the first key; 1 starts a second, 10 does not fit with it, 11 is larger than any key allows.
     expect(wrapped.size).toBe(4);
     expect(vault.count('datakey')).toBe(4);
@@ -105,7 +106,7 @@ describe('VaultTransitKeyProvider', () => {
     const { vault, provider } = setup({ maxPayloadsPerDataKey: 100 });
     let open!: () => void;
     vault.gate = new Promise((resolve) => (open = resolve));
-    const pending = Array.from({ length: 1000 }, () => provider.encryptionKey('ns', 1));
+    const pending = Array.from({ length: 1000 }, () => provider.encryptionKey(scope('ns'), 1));
     open();
     const keys = await Promise.all(pending);
     const uses = new Map<string, number>();
@@ -116,24 +117,24 @@ describe('VaultTransitKeyProvider', () => {
 
   it('fetches a new data key once dataKeyMaxAgeMs has passed, so a rotation propagates', async () => {
     const { vault, provider, advance } = setup({ dataKeyMaxAgeMs: 60_000 });
-    expect((await provider.encryptionKey('ns', 1)).version).toBe(1);
+    expect((await provider.encryptionKey(scope('ns'), 1)).version).toBe(1);
     vault.latest = 2;
     advance(59_999);
-    expect((await provider.encryptionKey('ns', 1)).version).toBe(1);
+    expect((await provider.encryptionKey(scope('ns'), 1)).version).toBe(1);
     advance(1);
-    expect((await provider.encryptionKey('ns', 1)).version).toBe(2);
+    expect((await provider.encryptionKey(scope('ns'), 1)).version).toBe(2);
   });
 
   it('keeps separate data keys per namespace, bound by the derivation context', async () => {
     const { vault, provider } = setup();
-    const a = await provider.encryptionKey('ns-a', 1);
-    const b = await provider.encryptionKey('ns-b', 1);
+    const a = await provider.encryptionKey(scope('ns-a'), 1);
+    const b = await provider.encryptionKey(scope('ns-b'), 1);
     expect(a.wrappedKey).not.toBe(b.wrappedKey);
     expect(vault.count('datakey')).toBe(2);
     // The wrapped key of ns-a does not unwrap in ns-b's context, even with a matching key id.
     const other = setupWith(vault, { keyIdFor: () => 'shared' });
     await expect(
-      other.decryptionKey('ns-b', { keyId: 'shared', version: 1, wrappedKey: a.wrappedKey! }),
+      other.decryptionKey(scope('ns-b', 'shared'), { keyId: 'shared', version: 1, wrappedKey: a.wrappedKey! }),
     ).rejects.toMatchObject({
       code: ERROR_CODES.decryptionFailed,
     });
@@ -141,11 +142,11 @@ describe('VaultTransitKeyProvider', () => {
 
   it('caches unwrapped keys by wrapped bytes and shares one decrypt among concurrent misses', async () => {
     const { vault } = setup();
-    const { wrappedKey } = await setupWith(vault).encryptionKey('ns', 1);
+    const { wrappedKey } = await setupWith(vault).encryptionKey(scope('ns'), 1);
     const reader = setupWith(vault);
     const ref = { keyId: 'ns', version: 1, wrappedKey: wrappedKey! };
-    const keys = await Promise.all(Array.from({ length: 50 }, () => reader.decryptionKey('ns', ref)));
-    await reader.decryptionKey('ns', ref);
+    const keys = await Promise.all(Array.from({ length: 50 }, () => reader.decryptionKey(scope('ns'), ref)));
+    await reader.decryptionKey(scope('ns'), ref);
     expect(new Set(keys.map((k) => k.key.toString('hex'))).size).toBe(1);
     expect(vault.count('decrypt')).toBe(1);
   });
@@ -155,15 +156,15 @@ describe('VaultTransitKeyProvider', () => {
     const sealer = setupWith(vault, { maxPayloadsPerDataKey: 1 });
     const refs = [];
     for (let i = 0; i < 3; i++)
-      refs.push({ keyId: 'ns', version: 1, wrappedKey: (await sealer.encryptionKey('ns', 1)).wrappedKey! });
-    for (const ref of refs) await provider.decryptionKey('ns', ref);
+      refs.push({ keyId: 'ns', version: 1, wrappedKey: (await sealer.encryptionKey(scope('ns'), 1)).wrappedKey! });
+    for (const ref of refs) await provider.decryptionKey(scope('ns'), ref);
     expect(vault.count('decrypt')).toBe(3);
-    await provider.decryptionKey('ns', refs[2]!);
+    await provider.decryptionKey(scope('ns'), refs[2]!);
     expect(vault.count('decrypt')).toBe(3);
-    await provider.decryptionKey('ns', refs[0]!);
+    await provider.decryptionKey(scope('ns'), refs[0]!);
     expect(vault.count('decrypt')).toBe(4);
     advance(1000);
-    await provider.decryptionKey('ns', refs[0]!);
+    await provider.decryptionKey(scope('ns'), refs[0]!);
     expect(vault.count('decrypt')).toBe(5);
   });
 
@@ -173,37 +174,47 @@ describe('VaultTransitKeyProvider', () => {
       unwrappedKeyMaxAgeMs: 1000,
       staleIfErrorMs: 10_000,
     });
-    const sealed = await provider.encryptionKey('ns', 1);
+    const sealed = await provider.encryptionKey(scope('ns'), 1);
     const ref = { keyId: 'ns', version: 1, wrappedKey: sealed.wrappedKey! };
     vault.failWith = outage();
     advance(5000);
-    expect((await provider.encryptionKey('ns', 1)).wrappedKey).toBe(sealed.wrappedKey);
-    expect((await provider.decryptionKey('ns', ref)).key).toEqual(sealed.key);
+    expect((await provider.encryptionKey(scope('ns'), 1)).wrappedKey).toBe(sealed.wrappedKey);
+    expect((await provider.decryptionKey(scope('ns'), ref)).key).toEqual(sealed.key);
     expect(events).toEqual(['stale:latest', 'stale:version']);
     advance(10_000);
-    await expect(provider.encryptionKey('ns', 1)).rejects.toMatchObject({
+    await expect(provider.encryptionKey(scope('ns'), 1)).rejects.toMatchObject({
       code: ERROR_CODES.keySourceUnavailable,
       retryable: true,
     });
-    await expect(provider.decryptionKey('ns', ref)).rejects.toMatchObject({ code: ERROR_CODES.keySourceUnavailable });
+    await expect(provider.decryptionKey(scope('ns'), ref)).rejects.toMatchObject({
+      code: ERROR_CODES.keySourceUnavailable,
+    });
   });
 
   it('reports versions below min_decryption_version as ERR_KEY_VERSION_DESTROYED and forgets them at once', async () => {
     const { vault, provider, advance } = setup({ unwrappedKeyMaxAgeMs: 1000 });
-    const ref = { keyId: 'ns', version: 1, wrappedKey: (await setupWith(vault).encryptionKey('ns', 1)).wrappedKey! };
-    await provider.decryptionKey('ns', ref);
+    const ref = {
+      keyId: 'ns',
+      version: 1,
+      wrappedKey: (await setupWith(vault).encryptionKey(scope('ns'), 1)).wrappedKey!,
+    };
+    await provider.decryptionKey(scope('ns'), ref);
     vault.latest = 2;
     vault.minDecryption = 2;
     advance(1000);
-    await expect(provider.decryptionKey('ns', ref)).rejects.toMatchObject({ code: ERROR_CODES.keyVersionDestroyed });
+    await expect(provider.decryptionKey(scope('ns'), ref)).rejects.toMatchObject({
+      code: ERROR_CODES.keyVersionDestroyed,
+    });
     // Not served stale during a later outage: the entry was dropped when Vault said the version is gone.
     vault.failWith = outage();
-    await expect(provider.decryptionKey('ns', ref)).rejects.toMatchObject({ code: ERROR_CODES.keySourceUnavailable });
+    await expect(provider.decryptionKey(scope('ns'), ref)).rejects.toMatchObject({
+      code: ERROR_CODES.keySourceUnavailable,
+    });
   });
 
   it('checks the wrapped key before any request: present, well formed, and of the version the metadata names', async () => {
     const { vault, provider } = setup();
-    const { wrappedKey } = await provider.encryptionKey('ns', 1);
+    const { wrappedKey } = await provider.encryptionKey(scope('ns'), 1);
     const before = vault.calls.length;
     const cases = [
       { keyId: 'ns', version: 1 },
@@ -211,19 +222,28 @@ describe('VaultTransitKeyProvider', () => {
       { keyId: 'ns', version: 2, wrappedKey: wrappedKey! },
     ];
     for (const ref of cases) {
-      await expect(provider.decryptionKey('ns', ref)).rejects.toMatchObject({ code: ERROR_CODES.malformedMetadata });
+      await expect(provider.decryptionKey(scope('ns'), ref)).rejects.toMatchObject({
+        code: ERROR_CODES.malformedMetadata,
+      });
     }
-    await expect(
-      provider.decryptionKey('ns', { keyId: 'other', version: 1, wrappedKey: wrappedKey! }),
-    ).rejects.toMatchObject({
+    // Another key id is refused by the codec, before the provider is asked.
+    const codec = new EncryptionCodec({ namespace: 'ns', keyProvider: provider });
+    const [sealed] = await codec.encode([{ metadata: {}, data: new Uint8Array([1]) }]);
+    const foreign = { ...sealed!.metadata, [METADATA_KEYS.keyId]: new TextEncoder().encode('other') };
+    const callsBefore = vault.calls.length;
+    await expect(codec.decode([{ metadata: foreign, data: sealed!.data }])).rejects.toMatchObject({
       code: ERROR_CODES.namespaceMismatch,
     });
-    expect(vault.calls.length).toBe(before);
+    expect(vault.calls.length).toBe(callsBefore);
+    expect(callsBefore).toBe(before);
   });
 
-  it('refuses key ids that cannot name a Transit key, and invalid limits', async () => {
+  it('refuses key ids that cannot name a Transit key, and invalid limits', () => {
     const { provider } = setup({ keyIdFor: (ns) => `${ns}-` });
-    await expect(provider.encryptionKey('ns', 1)).rejects.toMatchObject({ code: ERROR_CODES.invalidArgument });
+    expect(() => provider.keyIdFor('ns')).toThrow(expect.objectContaining({ code: ERROR_CODES.invalidArgument }));
+    expect(() => new EncryptionCodec({ namespace: 'ns', keyProvider: provider })).toThrow(
+      expect.objectContaining({ code: ERROR_CODES.invalidArgument }),
+    );
     expect(() => setupWith(new FakeTransit(), { maxPayloadsPerDataKey: 0 })).toThrow(
       expect.objectContaining({ code: ERROR_CODES.invalidConfig }),
     );
@@ -234,13 +254,13 @@ describe('VaultTransitKeyProvider', () => {
 
   it('hands out copies: zeroing one does not damage the cached keys', async () => {
     const { provider } = setup();
-    const first = await provider.encryptionKey('ns', 1);
+    const first = await provider.encryptionKey(scope('ns'), 1);
     const hex = first.key.toString('hex');
     first.key.fill(0);
-    expect((await provider.encryptionKey('ns', 1)).key.toString('hex')).toBe(hex);
+    expect((await provider.encryptionKey(scope('ns'), 1)).key.toString('hex')).toBe(hex);
     const ref = { keyId: 'ns', version: 1, wrappedKey: first.wrappedKey! };
-    (await provider.decryptionKey('ns', ref)).key.fill(0);
-    expect((await provider.decryptionKey('ns', ref)).key.toString('hex')).toBe(hex);
+    (await provider.decryptionKey(scope('ns'), ref)).key.fill(0);
+    expect((await provider.decryptionKey(scope('ns'), ref)).key.toString('hex')).toBe(hex);
   });
 });
 

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { appRoleAuth } from '../../codec/keys/auth/approle-auth.js';
+import { kubernetesAuth } from '../../codec/keys/auth/kubernetes-auth.js';
+import { tokenAuth } from '../../codec/keys/auth/token-auth.js';
 import {
-  appRoleAuth,
   CodecError,
   ERROR_CODES,
-  kubernetesAuth,
-  tokenAuth,
   type VaultAuth,
   type VaultAuthTransport,
   type VaultMethod,

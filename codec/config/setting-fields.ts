@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { parseDuration } from '../codec/index.js';
+import { parseDuration } from '../keys/rotation-policy.js';
 
 /**
- * The value types of the codec server's settings, as zod schemas over the raw strings of flags and environment
- * variables. Shared by `config.ts` and `config-vault.ts`; each message completes "--flag (VARIABLE): ...".
+ * The value types of settings, as zod schemas over the raw strings of flags and environment variables. Shared by
+ * the key source settings and the codec server's; each message completes "--flag (VARIABLE): ...".
  */
 
 /** A non-empty, trimmed string. */

@@ -1,0 +1,89 @@
+import type { Payload } from '@temporalio/common';
+import { deriveKey, openSealed, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
+import type { DecryptKeyCache } from './decrypt-key-cache.js';
+import { CodecError, ERROR_CODES } from './errors.js';
+import type { KeyProvider, KeyScope } from './keys/key-provider.js';
+import { assertPayload } from './payload-checks.js';
+import { deserializePayload } from './payload-proto.js';
+import { V1_LAYOUT } from './types.js';
+import type { UnencryptedPolicy } from './unencrypted-policy.js';
+import { HeaderReader, isEncrypted, isStorageReference, type EncryptedHeader } from './wire-format.js';
+
+/** What an {@link Opener} works with; all of it owned by its codec. */
+export interface OpenerDeps {
+  readonly scope: KeyScope;
+  readonly unencrypted: UnencryptedPolicy;
+  readonly provider: KeyProvider;
+  readonly decryptKeys: DecryptKeyCache;
+  readonly aadFor: (version: number) => Buffer;
+}
+
+/**
+ * The decode half of a codec: checks a payload's metadata against the codec's key scope and its length against the
+ * format, then opens it under the derived key of the exact version and salt it names, from memory when cached.
+ */
+export class Opener {
+  readonly #deps: OpenerDeps;
+  readonly #headers = new HeaderReader();
+
+  constructor(deps: OpenerDeps) {
+    this.#deps = deps;
+  }
+
+  /** The key version an encrypted payload names (memoized for runs of identical metadata). */
+  header(payload: Payload): EncryptedHeader {
+    return this.#headers.read(payload);
+  }
+
+  /**
+   * Opens one payload: synchronously when its key is in memory, else after fetching it; a payload that is not
+   * encrypted is returned as is when the policy admits it, and a storage reference always. Throws (or rejects with)
+   * CodecErrors.
+   */
+  open(payload: Payload | undefined): Payload | Promise<Payload> {
+    const input = assertPayload(payload);
+    if (!isEncrypted(input)) {
+      if (!isStorageReference(input)) this.#deps.unencrypted.admit(input, this.#deps.scope.namespace);
+      return input;
+    }
+    const header = this.#headers.read(input);
+    const { scope, decryptKeys, aadFor } = this.#deps;
+    if (header.keyId !== scope.keyId) {
+      throw new CodecError(ERROR_CODES.namespaceMismatch, 'Payload was encrypted for another namespace', {
+        context: { namespace: scope.namespace, keyId: header.keyId, version: header.version },
+      });
+    }
+    const data = input.data ?? new Uint8Array(0);
+    if (data.length < V1_LAYOUT.minimum) {
+      throw new CodecError(
+        ERROR_CODES.truncated,
+        `Encrypted data is ${data.length} bytes, shorter than the ${V1_LAYOUT.minimum}-byte minimum`,
+        { context: { field: 'data', keyId: header.keyId, version: header.version } },
+      );
+    }
+    const cached = decryptKeys.get(header, data);
+    const aad = aadFor(header.version);
+    if (cached !== undefined) return deserializePayload(openSealed(cached, aad, data));
+    return this.#openWithFetchedKey(header, aad, data);
+  }
+
+  async #openWithFetchedKey(header: EncryptedHeader, aad: Buffer, data: Uint8Array): Promise<Payload> {
+    const material = await this.#deps.provider.decryptionKey(this.#deps.scope, header);
+    let key: DerivedKey;
+    try {
+      key = deriveKey(material.key, data.subarray(0, V1_LAYOUT.salt), header.keyId, header.version);
+    } finally {
+      material.key.fill(0);
+    }
+    let plaintext: Buffer;
+    try {
+      plaintext = openSealed(key, aad, data);
+    } catch (err) {
+      zeroDerivedKey(key);
+      throw err;
+    }
+    // Only keys that opened a payload are cached: forged salts cannot fill the cache.
+    this.#deps.decryptKeys.set(header, key);
+    return deserializePayload(plaintext);
+  }
+}
