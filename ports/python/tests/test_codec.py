@@ -82,11 +82,39 @@ async def test_unencrypted_payloads_pass_through_decode_and_are_counted() -> Non
     assert codec.unencrypted_passed == 1
 
 
-async def test_reject_mode_refuses_unencrypted_payloads() -> None:
-    codec, _ = make_codec(unencrypted="reject")
+async def test_reject_mode_refuses_unencrypted_payloads_except_allowed_encodings() -> None:
+    seen: list[tuple[str, str | None]] = []
+    codec, _ = make_codec(
+        unencrypted="reject",
+        allowed_unencrypted_encodings=["binary/null"],
+        on_unencrypted=lambda namespace, encoding: seen.append((namespace, encoding)),
+    )
+    for forged in (json_payload('"forged"'), Payload(data=b"no encoding")):
+        with pytest.raises(CodecError) as raised:
+            await codec.decode([forged])
+        assert raised.value.code == "ERR_UNENCRYPTED_PAYLOAD"
+    null = Payload(metadata={"encoding": b"binary/null"})
+    assert await codec.decode([null]) == [null]
+    assert seen == [("orders", "binary/null")]
+
+
+def test_the_unencrypted_mode_is_validated() -> None:
     with pytest.raises(CodecError) as raised:
-        await codec.decode([json_payload('"forged"')])
-    assert raised.value.code == "ERR_UNENCRYPTED_PAYLOAD"
+        make_codec(unencrypted="sometimes")
+    assert raised.value.code == "ERR_INVALID_CONFIG"
+
+
+async def test_storage_references_pass_through_both_directions_in_every_mode() -> None:
+    codec, _ = make_codec(unencrypted="reject")
+    reference = Payload(
+        metadata={"encoding": b"json/protobuf", "messageType": b"temporal.api.sdk.v1.ExternalStorageReference"},
+        data=b'{"driverName":"s3"}',
+    )
+    sealed = await codec.encode([json_payload("1"), reference, json_payload("2")])
+    assert sealed[1] == reference and sealed[0].metadata["encoding"] == b"binary/encrypted"
+    assert [p.data for p in await codec.decode(sealed)] == [b"1", reference.data, b"2"]
+    assert await codec.encode([reference]) == [reference]
+    assert codec.unencrypted_passed == 0
 
 
 @pytest.mark.parametrize("offset", [0, 31, 32, 63, 64, 75, 76, -17, -1])

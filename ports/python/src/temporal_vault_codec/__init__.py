@@ -3,7 +3,7 @@
 Payloads sealed here open in the TypeScript library and its codec server, and the other way round.
 """
 
-from .codec import EncryptionCodec, UnencryptedPolicy
+from .codec import EncryptionCodec
 from .errors import CodecError, ErrorCode
 from .keys import (
     CachingKeyProvider,
@@ -16,10 +16,12 @@ from .keys import (
     VaultTransport,
     VersionedKeyStore,
 )
-from .types import FORMAT_V1, KeyMaterial, KeyReference
+from .types import FORMAT_V1, STORAGE_REFERENCE_MESSAGE_TYPE, KeyMaterial, KeyReference
+from .unencrypted_policy import UnencryptedMode, UnencryptedObserver
 
 __all__ = [
     "FORMAT_V1",
+    "STORAGE_REFERENCE_MESSAGE_TYPE",
     "CachingKeyProvider",
     "CodecError",
     "EncryptionCodec",
@@ -30,7 +32,8 @@ __all__ = [
     "KeyReference",
     "LocalKeyring",
     "MemoryKeyStore",
-    "UnencryptedPolicy",
+    "UnencryptedMode",
+    "UnencryptedObserver",
     "VaultKvStore",
     "VaultTransitKeyProvider",
     "VaultTransport",

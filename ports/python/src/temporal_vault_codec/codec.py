@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Coroutine, Sequence
-from typing import Any, Literal
+from collections.abc import Coroutine, Iterable, Sequence
+from typing import Any
 
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
@@ -25,7 +25,6 @@ from .errors import (
     INVALID_CONFIG,
     NAMESPACE_MISMATCH,
     TRUNCATED,
-    UNENCRYPTED_PAYLOAD,
     CodecError,
 )
 from .keys.key_id import assert_namespace
@@ -34,9 +33,8 @@ from .scratch import ScratchBuffer
 from .seal_payload import open_payload, seal_payloads
 from .sealing_sessions import SealingSessions
 from .types import ENCODING_KEY, FORMAT_V1, MAX_PAYLOADS_PER_DERIVED_KEY, MINIMUM_SEALED_BYTES, SALT_BYTES, KeyReference
-from .wire_format import ENCRYPTED_ENCODING_BYTES, EncryptedHeader, HeaderReader
-
-UnencryptedPolicy = Literal["allow", "reject"]
+from .unencrypted_policy import UnencryptedMode, UnencryptedObserver, UnencryptedPolicy
+from .wire_format import ENCRYPTED_ENCODING_BYTES, EncryptedHeader, HeaderReader, is_storage_reference
 
 
 class _Shared:
@@ -52,7 +50,6 @@ class _Shared:
         self.headers = HeaderReader()
         self.last_aad: tuple[str, KeyReference, bytes] | None = None
         self.scratch = ScratchBuffer()
-        self.unencrypted_passed = 0
 
     def aad(self, namespace: str, key_id: str, version: int) -> bytes:
         cache_key = (namespace, key_id, version)
@@ -102,7 +99,9 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         max_payloads_per_derived_key: int = MAX_PAYLOADS_PER_DERIVED_KEY,
         decrypt_key_cache_size: int = 1024,
         decrypt_key_max_age: float = 300.0,
-        unencrypted: UnencryptedPolicy = "allow",
+        unencrypted: UnencryptedMode = "allow",
+        allowed_unencrypted_encodings: Iterable[str] = (),
+        on_unencrypted: UnencryptedObserver | None = None,
     ) -> None:
         self._namespace = assert_namespace(namespace)
         if not callable(getattr(key_provider, "encryption_key", None)):
@@ -112,9 +111,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             raise CodecError(
                 INVALID_CONFIG, f"max_payloads_per_derived_key must be an integer in 1..{MAX_PAYLOADS_PER_DERIVED_KEY}"
             )
-        if unencrypted not in ("allow", "reject"):
-            raise CodecError(INVALID_CONFIG, 'unencrypted must be "allow" or "reject"')
-        self._unencrypted = unencrypted
+        self._unencrypted = UnencryptedPolicy(unencrypted, allowed_unencrypted_encodings, on_unencrypted)
         self._shared = _Shared(key_provider, max_uses, decrypt_key_cache_size, decrypt_key_max_age)
 
     @property
@@ -125,7 +122,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
     @property
     def unencrypted_passed(self) -> int:
         """How many unencrypted payloads :meth:`decode` let through (``unencrypted="allow"``)."""
-        return self._shared.unencrypted_passed
+        return self._unencrypted.passed
 
     def with_context(self, context: SerializationContext) -> Self:
         """A view of this codec for the context's namespace, sharing keys and caches (the SDK calls this)."""
@@ -137,22 +134,28 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         return view
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        """Seals every payload; a batch larger than the derived-key budget is split across fresh salts."""
+        """Seals every payload; a batch larger than the derived-key budget is split across fresh salts. External
+        storage references pass through unchanged."""
         items = _checked(payloads)
+        references = {i for i, p in enumerate(items) if is_storage_reference(p.metadata)}
+        to_seal = [p for i, p in enumerate(items) if i not in references] if references else items
         shared, namespace = self._shared, self._namespace
-        out: list[Payload] = []
+        sealed: list[Payload] = []
         start = 0
-        while start < len(items):
-            count = min(len(items) - start, shared.max_uses)
+        while start < len(to_seal):
+            count = min(len(to_seal) - start, shared.max_uses)
             session = shared.sessions.reuse(namespace, shared.provider.current_encryption_ref(namespace, count), count)
             if session is None:
                 material = await shared.provider.encryption_key(namespace, count)
                 # No await from here to the end of the chunk: a session replaced by another batch is dropped at once.
                 session = shared.sessions.install(namespace, material, count)
                 shared.decrypt_keys.set(session.ref, session.key.copy())
-            out.extend(seal_payloads(session, items[start : start + count], shared.scratch))
+            sealed.extend(seal_payloads(session, to_seal[start : start + count], shared.scratch))
             start += count
-        return out
+        if not references:
+            return sealed
+        produced = iter(sealed)
+        return [items[i] if i in references else next(produced) for i in range(len(items))]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Opens every encrypted payload; the first failure (in payload order) is raised as a CodecError."""
@@ -190,9 +193,8 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         shared, namespace = self._shared, self._namespace
         metadata = payload.metadata
         if metadata.get(ENCODING_KEY) != ENCRYPTED_ENCODING_BYTES:
-            if self._unencrypted == "reject":
-                raise CodecError(UNENCRYPTED_PAYLOAD, "Payload is not encrypted", context={"namespace": namespace})
-            shared.unencrypted_passed += 1
+            if not is_storage_reference(metadata):
+                self._unencrypted.admit(metadata, namespace)
             return payload
         header = shared.headers.read(metadata)
         ref = header.ref

@@ -24,6 +24,7 @@ ErrorCode = Literal[
     "ERR_INVALID_CONFIG",
     "ERR_INVALID_ARGUMENT",
     "ERR_UNENCRYPTED_PAYLOAD",
+    "ERR_INTERNAL",
 ]
 """Union of every error code."""
 
@@ -55,6 +56,9 @@ INVALID_ARGUMENT: Final = "ERR_INVALID_ARGUMENT"
 """An argument at the public boundary is invalid (wrong type, bad namespace)."""
 UNENCRYPTED_PAYLOAD: Final = "ERR_UNENCRYPTED_PAYLOAD"
 """The codec refuses unencrypted payloads (``unencrypted="reject"``) and met one."""
+
+INTERNAL: Final = "ERR_INTERNAL"
+"""A bug: something failed that no other code describes (the TypeScript library's code; listed for parity)."""
 
 ContextValue = str | int
 

@@ -20,6 +20,8 @@ KEY_VERSION_KEY: Final = "encryption-key-version"
 WRAPPED_KEY_KEY: Final = "encryption-wrapped-key"
 """Metadata key of the Transit-wrapped data key (envelope mode only)."""
 
+STORAGE_REFERENCE_MESSAGE_TYPE: Final = "temporal.api.sdk.v1.ExternalStorageReference"
+"""Metadata ``messageType`` of an external storage reference: such payloads pass through the codec unchanged."""
 ENCRYPTED_ENCODING: Final = "binary/encrypted"
 """The ``encoding`` value of an encrypted payload."""
 FORMAT_V1: Final = "tvc1-aes256gcm-hkdf-sha256-commit"

@@ -19,6 +19,7 @@ from .types import (
     KEY_ID_KEY,
     KEY_VERSION_KEY,
     MAX_KEY_VERSION,
+    STORAGE_REFERENCE_MESSAGE_TYPE,
     SUPPORTED_FORMATS,
     WRAPPED_KEY_KEY,
     KeyReference,
@@ -35,6 +36,14 @@ class EncryptedHeader:
 
     format: str
     ref: KeyReference
+
+
+_STORAGE_REFERENCE_BYTES = STORAGE_REFERENCE_MESSAGE_TYPE.encode()
+
+
+def is_storage_reference(metadata: Mapping[str, bytes]) -> bool:
+    """True for an external storage reference (metadata ``messageType``), which passes through the codec."""
+    return metadata.get("messageType") == _STORAGE_REFERENCE_BYTES
 
 
 def is_encrypted(metadata: Mapping[str, bytes]) -> bool:
