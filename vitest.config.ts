@@ -26,6 +26,7 @@ export default defineConfig({
             'test/unit/test-vectors.test.ts',
             'test/unit/decoder-fuzz.test.ts',
             'test/unit/native-aead.test.ts',
+            'test/unit/aead-engine.test.ts',
           ],
         },
       },

@@ -3,8 +3,8 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   CachingKeyProvider,
-  configureNativeAead,
   EncryptionCodec,
+  loadAeadEngine,
   MemoryKeyStore,
   VaultClient,
   VaultKvStore,
@@ -42,8 +42,9 @@ const log = (line: string) => console.log(line);
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 log(`machine: ${machine}`);
 const nativeAead = values['native-aes-gcm'] as NativeAeadMode;
-const backend = configureNativeAead(nativeAead);
-log(`AES-GCM: ${backend.name}${backend.reason === undefined ? '' : ` (${backend.reason})`}`);
+// Every codec of the run gets this engine; the codec server under load chooses its own from the same flag.
+const aead = loadAeadEngine(nativeAead);
+log(`AES-GCM: ${aead.name}${aead.reason === undefined ? '' : ` (${aead.reason})`}`);
 
 const bao = await OpenBaoServer.startDev();
 const closers: Array<() => Promise<unknown>> = [() => bao.stop()];
@@ -67,10 +68,14 @@ try {
   );
 
   const vaultFigures: VaultRequestFigures[] = [
-    await countVaultRequests('vault-kv', new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider }), proxy),
+    await countVaultRequests(
+      'vault-kv',
+      new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider, aead }),
+      proxy,
+    ),
     await countVaultRequests(
       'vault-transit',
-      new EncryptionCodec({ namespace: 'bench', keyProvider: transitProvider }),
+      new EncryptionCodec({ namespace: 'bench', keyProvider: transitProvider, aead }),
       proxy,
     ),
   ];
@@ -83,12 +88,12 @@ try {
     rounds: values.quick ? 1 : 5,
     timeMs: values.quick ? 100 : 300,
     codecs: [
-      { name: 'codec[vault-kv]', codec: new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider }) },
+      { name: 'codec[vault-kv]', codec: new EncryptionCodec({ namespace: 'bench', keyProvider: kvProvider, aead }) },
       {
         name: 'codec[vault-transit]',
-        codec: new EncryptionCodec({ namespace: 'bench', keyProvider: transitProvider }),
+        codec: new EncryptionCodec({ namespace: 'bench', keyProvider: transitProvider, aead }),
       },
-      { name: 'codec[memory]', codec: new EncryptionCodec({ namespace: 'bench', keyProvider: memoryProvider }) },
+      { name: 'codec[memory]', codec: new EncryptionCodec({ namespace: 'bench', keyProvider: memoryProvider, aead }) },
     ],
     baseline: { name: 'sample-style', codec: await SampleStyleCodec.create() },
     log,
@@ -103,7 +108,7 @@ try {
   if (values.json !== undefined) {
     const report = {
       machine,
-      aead: backend.name,
+      aead: aead.name,
       date: new Date().toISOString(),
       cases,
       serverLoad,

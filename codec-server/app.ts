@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import express, { type Express } from 'express';
-import { CodecError, ERROR_CODES, MultiNamespaceCodec, type KeyProvider } from '../codec/index.js';
+import { CodecError, ERROR_CODES, type KeyProvider, type MultiNamespaceCodec } from '../codec/index.js';
+import { createCodecs } from './codecs.js';
 import { createAuditLog } from './audit.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
 import type { ServerConfig } from './config-types.js';
@@ -48,8 +49,7 @@ export function createApp(deps: AppDeps): Express {
       `createApp needs an authenticator for auth mode ${config.auth.mode}`,
     );
   }
-  const codecs =
-    deps.codecs ?? new MultiNamespaceCodec({ keyProvider: deps.provider, defaultNamespace: config.namespaces.default });
+  const codecs = deps.codecs ?? createCodecs(config, deps.provider, metrics);
   const audit = createAuditLog(logger);
 
   const app = express();

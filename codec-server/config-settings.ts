@@ -11,6 +11,7 @@ import {
   KEY_SOURCE_SETTINGS,
   NATIVE_AEAD_MODES,
   settingFields,
+  UNENCRYPTED_MODES,
 } from '../codec/index.js';
 import { LOG_LEVELS } from './config-types.js';
 
@@ -157,6 +158,35 @@ const AUTH = {
   }),
 };
 
+const CODEC_POLICY = {
+  unencrypted: setting({
+    flag: 'unencrypted',
+    env: 'CODEC_UNENCRYPTED',
+    schema: z.enum(UNENCRYPTED_MODES, 'must be allow or reject').default('allow'),
+    help:
+      'Unencrypted payloads on decode: allow (default; passed through and counted) or reject ' +
+      '(ERR_UNENCRYPTED_PAYLOAD; use once histories are encrypted)',
+    docsDefault: '`allow`',
+    docs: '`allow` passes unencrypted payloads through (counted), `reject` refuses them (`ERR_UNENCRYPTED_PAYLOAD`)',
+  }),
+  maxKeyVersions: setting({
+    flag: 'max-key-versions',
+    env: 'CODEC_MAX_KEY_VERSIONS',
+    schema: integer(1, 10_000).default(20),
+    help: 'Distinct uncached key versions one request may look up; payloads naming more fail alone (default 20)',
+    docsDefault: '`20`',
+    docs: 'distinct key versions (Transit: data keys) not in memory that one request may look up',
+  }),
+  keyNegativeTtl: setting({
+    flag: 'key-negative-ttl',
+    env: 'CODEC_KEY_NEGATIVE_TTL',
+    schema: duration(true).optional(),
+    help: 'How long "no such key version" (or a refused wrapped key) is remembered; 0 turns it off (default 10s)',
+    docsDefault: '`10s`',
+    docs: 'how long the key source\'s "no such version" or refusal of a wrapped key is remembered',
+  }),
+};
+
 const SERVING = {
   tlsCert: setting({
     flag: 'tls-cert',
@@ -242,7 +272,14 @@ const SERVING = {
 };
 
 /** The codec server's own settings, in the order `--help` and the docs list them after the key source. */
-export const SERVER_ONLY_SETTINGS = { ...LISTEN, ...KEY_CACHE, ...NAMESPACES_AND_CORS, ...AUTH, ...SERVING };
+export const SERVER_ONLY_SETTINGS = {
+  ...LISTEN,
+  ...KEY_CACHE,
+  ...NAMESPACES_AND_CORS,
+  ...AUTH,
+  ...CODEC_POLICY,
+  ...SERVING,
+};
 
 /** Every setting of the codec server, in the order `--help` and the docs list them. */
 export const SERVER_SETTINGS = {
@@ -251,6 +288,7 @@ export const SERVER_SETTINGS = {
   ...KEY_CACHE,
   ...NAMESPACES_AND_CORS,
   ...AUTH,
+  ...CODEC_POLICY,
   ...SERVING,
 };
 

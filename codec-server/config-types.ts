@@ -1,4 +1,4 @@
-import type { KeySourceConfig, NativeAeadMode } from '../codec/index.js';
+import type { KeySourceConfig, NativeAeadMode, UnencryptedMode } from '../codec/index.js';
 
 /** Log levels accepted by `--log-level` (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -17,6 +17,16 @@ export interface KeyCacheConfig {
   readonly versionMaxAgeMs?: number;
   /** How much longer cached keys are served while the key source fails; 0 turns it off. */
   readonly staleIfErrorMs?: number;
+  /** How long "no such version" or a refused wrapped key is remembered; 0 turns it off. */
+  readonly negativeTtlMs?: number;
+}
+
+/** What the codecs do with what they are given. */
+export interface CodecPolicyConfig {
+  /** Unencrypted payloads on decode: let through (counted) or refuse with ERR_UNENCRYPTED_PAYLOAD. */
+  readonly unencrypted: UnencryptedMode;
+  /** Distinct key versions missing from memory that one request may look up. */
+  readonly maxKeyLookupsPerRequest: number;
 }
 
 /** How callers are authenticated. */
@@ -52,6 +62,7 @@ export interface ServerConfig {
   };
   readonly keySource: KeySourceConfig;
   readonly keyCache: KeyCacheConfig;
+  readonly codec: CodecPolicyConfig;
   readonly namespaces: {
     /** Used when a request names no namespace. */
     readonly default: string;
@@ -68,7 +79,7 @@ export interface ServerConfig {
   /** Server processes sharing the port (node:cluster); 1 serves from this process. */
   readonly workers: number;
   readonly shutdownGraceMs: number;
-  /** Which AES-GCM implementation the codecs use (see `configureNativeAead`). */
+  /** Which AES-GCM engine the codecs use (see `loadAeadEngine`). */
   readonly nativeAead: NativeAeadMode;
   readonly logLevel: LogLevel;
 }

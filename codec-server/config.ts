@@ -91,6 +91,7 @@ function toConfig(raw: Raw, keySource: KeySourceConfig): ServerConfig {
     },
     keySource,
     keyCache: toKeyCache(raw),
+    codec: { unencrypted: raw.unencrypted, maxKeyLookupsPerRequest: raw.maxKeyVersions },
     namespaces: { default: raw.defaultNamespace, ...(raw.namespaces === undefined ? {} : { allowed: raw.namespaces }) },
     cors: { origins: raw.corsOrigins.map(normalizeOrigin), credentials: raw.corsCredentials, maxAgeSeconds: 600 },
     auth,
@@ -108,6 +109,7 @@ function toKeyCache(raw: Raw): KeyCacheConfig {
     ...(raw.keyCacheTtl === undefined ? {} : { latestTtlMs: raw.keyCacheTtl }),
     ...(raw.keyMaxAge === undefined ? {} : { versionMaxAgeMs: raw.keyMaxAge }),
     ...(raw.keyStaleIfError === undefined ? {} : { staleIfErrorMs: raw.keyStaleIfError }),
+    ...(raw.keyNegativeTtl === undefined ? {} : { negativeTtlMs: raw.keyNegativeTtl }),
   };
 }
 

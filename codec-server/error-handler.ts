@@ -21,6 +21,7 @@ const CODEC_STATUS: Readonly<Record<CodecErrorCode, number>> = {
   [ERROR_CODES.keyVersionDestroyed]: 400,
   [ERROR_CODES.namespaceMismatch]: 400,
   [ERROR_CODES.unencryptedPayload]: 400,
+  [ERROR_CODES.keyLookupLimit]: 400,
   [ERROR_CODES.invalidArgument]: 400,
   [ERROR_CODES.keySourceUnavailable]: 503,
   [ERROR_CODES.keySourceDenied]: 500,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
-import { configureNativeAead, type AeadBackend } from '../codec/index.js';
+import { loadAeadEngine, type AeadEngine } from '../codec/index.js';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { usage } from './config-docs.js';
@@ -17,11 +17,11 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  */
 async function main(): Promise<number> {
   let config: ServerConfig;
-  let aead: AeadBackend;
+  let aead: AeadEngine;
   try {
     config = loadConfig(process.env, process.argv.slice(2));
     // `require` without a usable native module is a configuration error: refuse to start.
-    aead = configureNativeAead(config.nativeAead);
+    aead = loadAeadEngine(config.nativeAead);
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
@@ -37,7 +37,7 @@ async function main(): Promise<number> {
       report: (line) => process.stderr.write(`${line}\n`),
     });
   }
-  const deps = await createServerDeps(config);
+  const deps = await createServerDeps(config, { aead });
   const running = await startServer({ deps }).catch(async (err: unknown) => {
     await deps.close();
     throw err;

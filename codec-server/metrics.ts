@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { KeyProviderObserver } from '../codec/index.js';
+import type { KeyProviderObserver, UnencryptedObserver } from '../codec/index.js';
 import { clusterMetricsCollector } from './cluster-metrics.js';
 
 /** Route labels: a fixed set, so a client cannot create series by inventing paths. */
@@ -35,6 +35,8 @@ export interface ServerMetrics {
   recordPayloads(route: 'encode' | 'decode', count: number): void;
   /** Counts codec failures by error code (per payload for decode, per request for encode). */
   recordCodecError(route: 'encode' | 'decode', code: string, count?: number): void;
+  /** Counts an unencrypted payload that decode let through (`--unencrypted allow`); pass it to the codec. */
+  readonly unencryptedObserver: UnencryptedObserver;
 }
 
 /** Creates the server's metrics in a fresh registry. */
@@ -76,6 +78,11 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
     labelNames: ['kind', 'result'] as const,
     registers,
   });
+  const unencrypted = new Counter({
+    name: `${prefix}unencrypted_payloads_total`,
+    help: 'Unencrypted payloads decode let through (--unencrypted allow); 0 before switching to reject.',
+    registers,
+  });
   const source = new Histogram({
     name: `${prefix}key_source_request_duration_seconds`,
     help: 'Requests to the key source (Vault, keyring file) by operation and outcome.',
@@ -108,5 +115,6 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
     recordCodecError(route, code, count = 1) {
       codecErrors.inc({ route, code }, count);
     },
+    unencryptedObserver: () => unencrypted.inc(),
   };
 }

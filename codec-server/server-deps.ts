@@ -4,11 +4,14 @@ import {
   CodecError,
   ERROR_CODES,
   isCodecError,
-  MultiNamespaceCodec,
+  loadAeadEngine,
   openKeySource,
+  type AeadEngine,
+  type MultiNamespaceCodec,
   type VaultAuthObserver,
 } from '../codec/index.js';
 import type { AppDeps } from './app.js';
+import { createCodecs } from './codecs.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
 import type { AuthConfig, ServerConfig } from './config-types.js';
 import { createJwtAuthenticator } from './jwt-auth.js';
@@ -24,6 +27,8 @@ export interface ServerDepsOptions {
   readonly readFile?: (path: string) => Promise<string>;
   /** `fetch` for the JWKS. Default the global one. */
   readonly fetch?: typeof fetch;
+  /** The AES-GCM engine of the codecs, when the caller loaded it already. Default: `config.nativeAead`'s. */
+  readonly aead?: AeadEngine;
 }
 
 /** The app's dependencies as `main.ts` builds them, plus what it needs to describe and release them. */
@@ -41,6 +46,7 @@ export interface ServerDeps extends AppDeps {
  * a bad file stops the server at boot rather than at the first request).
  */
 export async function createServerDeps(config: ServerConfig, options: ServerDepsOptions = {}): Promise<ServerDeps> {
+  const aead = options.aead ?? loadAeadEngine(config.nativeAead);
   const logger = createLogger({
     level: config.logLevel,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
@@ -53,7 +59,7 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     cache: config.keyCache,
   });
   const provider = keySource.provider;
-  const codecs = new MultiNamespaceCodec({ keyProvider: provider, defaultNamespace: config.namespaces.default });
+  const codecs = createCodecs(config, provider, metrics, aead);
   let authenticator: Authenticator;
   try {
     authenticator = await createAuthenticator(config.auth, options);

@@ -1,20 +1,16 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import type { AeadEngine, AeadKey } from './aead/engine.js';
 import { CodecError, ERROR_CODES } from './errors.js';
-import { loadedNativeAead, nativeAead, type NativeAead, type NativeKeyHandle } from './native-aead.js';
 import { ROOT_KEY_BYTES, V1_LAYOUT } from './types.js';
 
 /**
  * The cryptography of wire format v1, and nothing else: no I/O, no key sourcing, no metadata. See
- * `docs/wire-format.md` for the construction and its test vectors. AES-GCM runs in the native module when it is
- * usable (one OpenSSL context per derived key, see `native-aead.ts`) and in node:crypto otherwise; the bytes are the
- * same either way.
+ * `docs/wire-format.md` for the construction and its test vectors. AES-GCM itself runs in the engine each derived
+ * key was made with (`aead/`: node:crypto or the native module); the bytes are the same either way.
  */
 
 const DERIVE_LABEL = Buffer.from('tvc1-derive', 'ascii');
 const AAD_LABEL = Buffer.from('tvc1-aad', 'ascii');
-
-/** Bodies up to this size are sealed with a single cipher update. */
-const SMALL_BODY = 16 * 1024;
 
 /** A per-salt AES key and its commitment, derived from one key version. */
 export interface DerivedKey {
@@ -25,8 +21,10 @@ export interface DerivedKey {
   readonly commitment: Buffer;
   /** The 64 derived bytes that both fields view; zeroed by {@link zeroDerivedKey}. */
   readonly material: Buffer;
-  /** The native module's context for `encryptionKey`, when that module is in use; freed by {@link zeroDerivedKey}. */
-  readonly native: NativeKeyHandle | undefined;
+  /** The engine's key for `encryptionKey`; disposed by {@link zeroDerivedKey}. */
+  readonly cipher: AeadKey;
+  /** The engine the key was made with; copies use it too. */
+  readonly engine: AeadEngine;
 }
 
 function lengthPrefixed(value: string): Buffer {
@@ -45,48 +43,48 @@ function u32(value: number): Buffer {
 
 /**
  * HKDF-SHA256(ikm = root key, salt, info = "tvc1-derive" || lp16(keyId) || u32(version), L = 64): the first 32 bytes
- * are the AES key, the last 32 the key commitment.
+ * are the AES key, the last 32 the key commitment. `engine` seals and opens with the AES key.
  */
-export function deriveKey(rootKey: Uint8Array, salt: Uint8Array, keyId: string, version: number): DerivedKey {
+export function deriveKey(
+  rootKey: Uint8Array,
+  salt: Uint8Array,
+  keyId: string,
+  version: number,
+  engine: AeadEngine,
+): DerivedKey {
   if (rootKey.length !== ROOT_KEY_BYTES) {
     throw new CodecError(ERROR_CODES.invalidKeyMaterial, `Key material must be ${ROOT_KEY_BYTES} bytes`, {
       context: { keyId, version },
     });
   }
   const info = Buffer.concat([DERIVE_LABEL, lengthPrefixed(keyId), u32(version)]);
-  return fromMaterial(Buffer.from(salt), Buffer.from(hkdfSync('sha256', rootKey, salt, info, 64)));
+  return fromMaterial(Buffer.from(salt), Buffer.from(hkdfSync('sha256', rootKey, salt, info, 64)), engine);
 }
 
-/** An independent copy of `key`, with its own buffers and native context, for a cache with its own lifetime. */
+/** An independent copy of `key`, with its own buffers and engine key, for a cache with its own lifetime. */
 export function copyDerivedKey(key: DerivedKey): DerivedKey {
-  return fromMaterial(key.salt, Buffer.from(key.material));
+  return fromMaterial(key.salt, Buffer.from(key.material), key.engine);
 }
 
-function fromMaterial(salt: Buffer, material: Buffer): DerivedKey {
+function fromMaterial(salt: Buffer, material: Buffer, engine: AeadEngine): DerivedKey {
   const encryptionKey = material.subarray(0, 32);
   return Object.freeze({
     salt,
     encryptionKey,
     commitment: material.subarray(32, 64),
     material,
-    native: nativeAead()?.createKey(encryptionKey),
+    cipher: engine.createKey(encryptionKey),
+    engine,
   });
 }
 
 /**
- * Overwrites the derived key's secret bytes (the commitment shares their buffer) and frees its native context, after
+ * Overwrites the derived key's secret bytes (the commitment shares their buffer) and disposes its engine key, after
  * which sealing or opening with the key throws instead of using a zeroed key.
  */
 export function zeroDerivedKey(key: DerivedKey): void {
   key.material.fill(0);
-  if (key.native !== undefined) nativeModule().disposeKey(key.native);
-}
-
-/** The native module; only called for a key that has a native handle, which only exists when the module does. */
-function nativeModule(): NativeAead {
-  const aead = loadedNativeAead();
-  if (aead === undefined) throw new Error('native AES-GCM handle without the native module');
-  return aead;
+  key.cipher.dispose();
 }
 
 /** Authenticated data: "tvc1-aad" || lp16(format) || lp16(namespace) || lp16(keyId) || u32(version). */
@@ -154,32 +152,8 @@ export function seal(
   const nonceOffset = V1_LAYOUT.salt + V1_LAYOUT.commitment;
   if (nonce instanceof NonceSequence) nonce.write(out, nonceOffset);
   else out.set(nonce, nonceOffset);
-  const handle = key.native;
-  if (handle !== undefined) {
-    nativeModule().seal(handle, out, headLength, body, aad);
-    return out;
-  }
-  const cipher = createCipheriv('aes-256-gcm', key.encryptionKey, out.subarray(nonceOffset, V1_LAYOUT.header));
-  cipher.setAAD(aad);
-  let offset: number = V1_LAYOUT.header;
-  if (body.length <= SMALL_BODY) {
-    // One native call beats two for small payloads: join the parts in the output buffer's ciphertext slot first.
-    const plaintext = out.subarray(offset, offset + plaintextLength);
-    plaintext.set(body, headLength);
-    offset = put(out, offset, cipher.update(plaintext));
-  } else {
-    if (headLength > 0) offset = put(out, offset, cipher.update(out.subarray(offset, offset + headLength)));
-    offset = put(out, offset, cipher.update(body));
-  }
-  offset = put(out, offset, cipher.final());
-  out.set(cipher.getAuthTag(), offset);
+  key.cipher.seal(out, headLength, body, aad);
   return out;
-}
-
-/** Copies `bytes` into `out` at `offset`; returns the offset after them. */
-function put(out: Buffer, offset: number, bytes: Uint8Array): number {
-  out.set(bytes, offset);
-  return offset + bytes.length;
 }
 
 /**
@@ -189,39 +163,17 @@ function put(out: Buffer, offset: number, bytes: Uint8Array): number {
  * payload's salt.
  */
 export function openSealed(key: DerivedKey, aad: Uint8Array, data: Uint8Array): Buffer {
-  const end = data.length - V1_LAYOUT.tag;
   // Branch-free comparison without building a view. The commitment is not secret (it is stored in every payload of
   // the salt), but a data-independent loop costs nothing.
   const commitment = key.commitment;
   let difference = 0;
   for (let i = 0; i < V1_LAYOUT.commitment; i++) difference |= commitment[i]! ^ data[V1_LAYOUT.salt + i]!;
   if (difference !== 0) throw decryptionFailed();
-  const handle = key.native;
-  if (handle !== undefined) {
-    const plaintext = Buffer.allocUnsafe(end - V1_LAYOUT.header);
-    // On failure the module has already wiped `plaintext`: unauthenticated bytes never leave it.
-    if (!nativeModule().open(handle, data, aad, plaintext)) throw decryptionFailed();
-    return plaintext;
-  }
-  let plaintext: Buffer | undefined;
-  try {
-    const decipher = createDecipheriv(
-      'aes-256-gcm',
-      key.encryptionKey,
-      data.subarray(V1_LAYOUT.salt + V1_LAYOUT.commitment, V1_LAYOUT.header),
-    );
-    decipher.setAAD(aad);
-    decipher.setAuthTag(data.subarray(end));
-    plaintext = decipher.update(data.subarray(V1_LAYOUT.header, end));
-    decipher.final();
-    return plaintext;
-  } catch (cause) {
-    // Unauthenticated plaintext never leaves this function, not even in memory we no longer own.
-    plaintext?.fill(0);
-    throw decryptionFailed(cause);
-  }
+  const plaintext = key.cipher.open(data, aad);
+  if (plaintext === undefined) throw decryptionFailed();
+  return plaintext;
 }
 
-function decryptionFailed(cause?: unknown): CodecError {
-  return new CodecError(ERROR_CODES.decryptionFailed, 'Decryption failed', { cause });
+function decryptionFailed(): CodecError {
+  return new CodecError(ERROR_CODES.decryptionFailed, 'Decryption failed');
 }

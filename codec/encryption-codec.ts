@@ -1,11 +1,13 @@
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
+import type { AeadEngine } from './aead/engine.js';
+import { defaultAeadEngine } from './aead/select.js';
 import { buildAad, copyDerivedKey } from './aes-gcm.js';
 import { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
 import type { KeyMaterial, KeyProvider, KeyScope } from './keys/key-provider.js';
 import { assertNamespace } from './keys/key-id.js';
 import { assertPayload, assertPayloadArray, toCodecError } from './payload-checks.js';
-import { Opener } from './opener.js';
+import { LookupBudget, Opener } from './opener.js';
 import { sealPayload } from './seal-payload.js';
 import { AllotmentCursor, Sealer, type Allotment } from './sealer.js';
 import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, type KeyReference } from './types.js';
@@ -24,6 +26,14 @@ export interface EncryptionCodecOptions extends UnencryptedOptions {
   readonly decryptKeyCacheSize?: number;
   /** How long a derived decryption key is reused before its key version is asked for again. Default 5 min. */
   readonly decryptKeyMaxAgeMs?: number;
+  /**
+   * Distinct key versions (Transit: wrapped data keys) missing from memory that one decode call looks up; payloads
+   * naming more fail alone with `ERR_KEY_LOOKUP_LIMIT`. Bounds what one batch of forged payloads costs the key
+   * source. Default 64.
+   */
+  readonly maxKeyLookupsPerCall?: number;
+  /** The AES-GCM engine (see `loadAeadEngine`). Default: {@link defaultAeadEngine}, the native module when usable. */
+  readonly aead?: AeadEngine;
 }
 
 /**
@@ -62,6 +72,7 @@ export class EncryptionCodec implements PayloadCodec {
   readonly #decryptKeys: DecryptKeyCache;
   readonly #opener: Opener;
   readonly #aads = new Map<number, Buffer>();
+  readonly #maxKeyLookups: number;
 
   constructor(options: EncryptionCodecOptions) {
     assertNamespace(options.namespace);
@@ -75,12 +86,21 @@ export class EncryptionCodec implements PayloadCodec {
         `maxPayloadsPerDerivedKey must be an integer in 1..${MAX_PAYLOADS_PER_DERIVED_KEY}`,
       );
     }
+    const maxKeyLookups = options.maxKeyLookupsPerCall ?? 64;
+    if (!Number.isInteger(maxKeyLookups) || maxKeyLookups < 1) {
+      throw new CodecError(ERROR_CODES.invalidConfig, 'maxKeyLookupsPerCall must be a positive integer');
+    }
+    this.#maxKeyLookups = maxKeyLookups;
     this.#provider = options.keyProvider;
     this.#scope = Object.freeze({
       namespace: options.namespace,
       keyId: options.keyProvider.keyIdFor(options.namespace),
     });
-    this.#sealer = new Sealer(maxUses, (version) => this.#aad(version));
+    const engine = options.aead ?? defaultAeadEngine();
+    if (typeof engine?.createKey !== 'function') {
+      throw new CodecError(ERROR_CODES.invalidConfig, 'aead must be an AES-GCM engine (see loadAeadEngine)');
+    }
+    this.#sealer = new Sealer(maxUses, (version) => this.#aad(version), engine);
     this.#decryptKeys = new DecryptKeyCache({
       maxEntries: options.decryptKeyCacheSize ?? 1024,
       maxAgeMs: options.decryptKeyMaxAgeMs ?? 300_000,
@@ -91,6 +111,7 @@ export class EncryptionCodec implements PayloadCodec {
       provider: this.#provider,
       decryptKeys: this.#decryptKeys,
       aadFor: (version) => this.#aad(version),
+      engine,
     });
   }
 
@@ -173,9 +194,10 @@ export class EncryptionCodec implements PayloadCodec {
     this.#checkContext(context);
     assertPayloadArray(payloads);
     const out = new Array<Payload>(payloads.length);
+    const budget = new LookupBudget(this.#maxKeyLookups);
     let pending: Array<Promise<void>> | undefined;
     for (let i = 0; i < payloads.length; i++) {
-      const result = this.#opener.open(payloads[i]);
+      const result = this.#opener.open(payloads[i], budget);
       if (result instanceof Promise) {
         (pending ??= []).push(result.then((payload) => void (out[i] = payload)));
       } else {
@@ -194,11 +216,12 @@ export class EncryptionCodec implements PayloadCodec {
     this.#checkContext(context);
     assertPayloadArray(payloads);
     const results = new Array<PayloadResult>(payloads.length);
+    const budget = new LookupBudget(this.#maxKeyLookups);
     let pending: Array<Promise<void>> | undefined;
     for (let i = 0; i < payloads.length; i++) {
       const payload = payloads[i];
       try {
-        const decoded = this.#opener.open(payload);
+        const decoded = this.#opener.open(payload, budget);
         if (decoded instanceof Promise) {
           (pending ??= []).push(
             decoded.then(

@@ -34,6 +34,11 @@ export const ERROR_CODES = {
    * otherwise replace an encrypted input, signal or result with plaintext of their choice.
    */
   unencryptedPayload: 'ERR_UNENCRYPTED_PAYLOAD',
+  /**
+   * One decode call named more distinct key versions (or wrapped keys) missing from memory than the codec looks up
+   * at once (`maxKeyLookupsPerCall`); this payload was not tried. Decoding it in a smaller batch succeeds.
+   */
+  keyLookupLimit: 'ERR_KEY_LOOKUP_LIMIT',
   /** A bug: something other than a CodecError was thrown inside the codec. Never reported as tampering. */
   internal: 'ERR_INTERNAL',
 } as const;

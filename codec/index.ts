@@ -28,13 +28,15 @@ export {
   STORAGE_REFERENCE_MESSAGE_TYPE,
   type EncryptedHeader,
 } from './wire-format.js';
+export type { AeadEngine, AeadKey } from './aead/engine.js';
 export {
   aeadBackend,
-  configureNativeAead,
+  defaultAeadEngine,
+  loadAeadEngine,
   NATIVE_AEAD_MODES,
   type AeadBackend,
   type NativeAeadMode,
-} from './native-aead.js';
+} from './aead/select.js';
 export type {
   KeyMaterial,
   KeyProvider,

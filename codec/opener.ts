@@ -1,4 +1,5 @@
 import type { Payload } from '@temporalio/common';
+import type { AeadEngine } from './aead/engine.js';
 import { deriveKey, openSealed, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
 import type { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
@@ -9,6 +10,30 @@ import { V1_LAYOUT } from './types.js';
 import type { UnencryptedPolicy } from './unencrypted-policy.js';
 import { HeaderReader, isEncrypted, isStorageReference, type EncryptedHeader } from './wire-format.js';
 
+/**
+ * The distinct keys one decode call may fetch: the first `max` distinct (version, wrapped key) pairs missing from
+ * memory are looked up, later ones fail alone with `ERR_KEY_LOOKUP_LIMIT`. So a request naming 500 invented versions
+ * costs the key source at most `max` lookups, not 500.
+ */
+export class LookupBudget {
+  readonly #max: number;
+  #seen: Set<string> | undefined;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** Whether the key `header` names may be fetched in this call (a key already admitted always may). */
+  admit(header: EncryptedHeader): boolean {
+    const key = `${header.version}:${header.wrappedKey ?? ''}`;
+    const seen = (this.#seen ??= new Set());
+    if (seen.has(key)) return true;
+    if (seen.size >= this.#max) return false;
+    seen.add(key);
+    return true;
+  }
+}
+
 /** What an {@link Opener} works with; all of it owned by its codec. */
 export interface OpenerDeps {
   readonly scope: KeyScope;
@@ -16,6 +41,8 @@ export interface OpenerDeps {
   readonly provider: KeyProvider;
   readonly decryptKeys: DecryptKeyCache;
   readonly aadFor: (version: number) => Buffer;
+  /** The AES-GCM engine of the keys it derives. */
+  readonly engine: AeadEngine;
 }
 
 /**
@@ -40,7 +67,7 @@ export class Opener {
    * encrypted is returned as is when the policy admits it, and a storage reference always. Throws (or rejects with)
    * CodecErrors.
    */
-  open(payload: Payload | undefined): Payload | Promise<Payload> {
+  open(payload: Payload | undefined, budget: LookupBudget): Payload | Promise<Payload> {
     const input = assertPayload(payload);
     if (!isEncrypted(input)) {
       if (!isStorageReference(input)) this.#deps.unencrypted.admit(input, this.#deps.scope.namespace);
@@ -64,6 +91,13 @@ export class Opener {
     const cached = decryptKeys.get(header, data);
     const aad = aadFor(header.version);
     if (cached !== undefined) return deserializePayload(openSealed(cached, aad, data));
+    if (!budget.admit(header)) {
+      throw new CodecError(
+        ERROR_CODES.keyLookupLimit,
+        'This batch names more distinct key versions than are looked up at once; decode it in smaller batches',
+        { context: { keyId: header.keyId, version: header.version } },
+      );
+    }
     return this.#openWithFetchedKey(header, aad, data);
   }
 
@@ -71,7 +105,8 @@ export class Opener {
     const material = await this.#deps.provider.decryptionKey(this.#deps.scope, header);
     let key: DerivedKey;
     try {
-      key = deriveKey(material.key, data.subarray(0, V1_LAYOUT.salt), header.keyId, header.version);
+      const salt = data.subarray(0, V1_LAYOUT.salt);
+      key = deriveKey(material.key, salt, header.keyId, header.version, this.#deps.engine);
     } finally {
       material.key.fill(0);
     }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AeadEngine } from './aead/engine.js';
 import { deriveKey, NonceSequence, zeroDerivedKey, type DerivedKey } from './aes-gcm.js';
 import type { KeyMaterial } from './keys/key-provider.js';
 import { FORMAT_IDS, V1_LAYOUT, type KeyReference } from './types.js';
@@ -35,11 +36,13 @@ function sameRef(a: KeyReference, b: KeyReference): boolean {
 export class Sealer {
   readonly #maxUses: number;
   readonly #aadFor: (version: number) => Buffer;
+  readonly #engine: AeadEngine;
   #current: SealingSession | undefined;
 
-  constructor(maxUses: number, aadFor: (version: number) => Buffer) {
+  constructor(maxUses: number, aadFor: (version: number) => Buffer, engine: AeadEngine) {
     this.#maxUses = maxUses;
     this.#aadFor = aadFor;
+    this.#engine = engine;
   }
 
   /** The current session when it matches `ref` and has budget for `count` more payloads (which it then reserves). */
@@ -95,7 +98,7 @@ export class Sealer {
   #derive(material: KeyMaterial, ref: KeyReference, uses: number): SealingSession {
     return {
       ref,
-      key: deriveKey(material.key, randomBytes(V1_LAYOUT.salt), ref.keyId, ref.version),
+      key: deriveKey(material.key, randomBytes(V1_LAYOUT.salt), ref.keyId, ref.version, this.#engine),
       aad: this.#aadFor(ref.version),
       nonces: new NonceSequence(),
       metadata: encryptedMetadataFactory(FORMAT_IDS.v1, ref),

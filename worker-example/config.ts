@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CodecError, ERROR_CODES, keySourceFromEnv, type KeySourceConfig } from '../codec/index.js';
+import {
+  CodecError,
+  ERROR_CODES,
+  keySourceFromEnv,
+  UNENCRYPTED_MODES,
+  type KeySourceConfig,
+  type UnencryptedMode,
+} from '../codec/index.js';
 
 /** Everything the example worker and client need, read once at start-up by {@link loadExampleConfig}. */
 export interface ExampleConfig {
@@ -11,6 +18,12 @@ export interface ExampleConfig {
   readonly keySource: KeySourceConfig;
   /** How long "the newest key version" is cached, so a rotation reaches this process within that time. */
   readonly latestKeyTtlMs: number;
+  /**
+   * What the codec does with unencrypted payloads (`CODEC_UNENCRYPTED`, the codec server's variable): `reject` by
+   * default here, since every payload this example writes is encrypted, so forged plaintext never reaches workflow
+   * code; `allow` only while histories written before encryption are still open.
+   */
+  readonly unencrypted: UnencryptedMode;
 }
 
 const nonEmpty = z.string().trim().min(1);
@@ -22,6 +35,7 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: nonEmpty.default('default'),
   TASK_QUEUE: nonEmpty.default('encrypted-orders'),
   KEY_LATEST_TTL_MS: milliseconds.default(60_000),
+  CODEC_UNENCRYPTED: z.enum(UNENCRYPTED_MODES).default('reject'),
 });
 
 /**
@@ -49,5 +63,6 @@ export function loadExampleConfig(env: Readonly<Record<string, string | undefine
     taskQueue: e.TASK_QUEUE,
     keySource: keySourceFromEnv(env),
     latestKeyTtlMs: e.KEY_LATEST_TTL_MS,
+    unencrypted: e.CODEC_UNENCRYPTED,
   });
 }

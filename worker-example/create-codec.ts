@@ -23,9 +23,17 @@ export interface ExampleCodec {
  * never created here: an administrator (or the compose init script) creates them, and a missing key fails with
  * ERR_UNKNOWN_KEY.
  */
-export function createCodec(config: Pick<ExampleConfig, 'namespace' | 'keySource' | 'latestKeyTtlMs'>): ExampleCodec {
+export function createCodec(
+  config: Pick<ExampleConfig, 'namespace' | 'keySource' | 'latestKeyTtlMs'> &
+    Partial<Pick<ExampleConfig, 'unencrypted'>>,
+): ExampleCodec {
   const source = openKeySource(config.keySource, { cache: { latestTtlMs: config.latestKeyTtlMs } });
-  const codec = new EncryptionCodec({ namespace: config.namespace, keyProvider: source.provider });
+  const codec = new EncryptionCodec({
+    namespace: config.namespace,
+    keyProvider: source.provider,
+    // Every payload this example writes is encrypted: plaintext in its histories can only be forged.
+    unencrypted: config.unencrypted ?? 'reject',
+  });
   return {
     codec,
     provider: source.provider,

@@ -2,7 +2,8 @@ import { CodecError, ERROR_CODES } from '../errors.js';
 import { compositeKey, KeyCache } from '../cache/key-cache.js';
 import type { KeyReference } from '../types.js';
 import {
-  timedSourceRequest,
+  PROVIDER_DEFAULTS,
+  SourceRequests,
   type KeyMaterial,
   type KeyProvider,
   type KeyProviderObserver,
@@ -27,11 +28,6 @@ export interface CachingOptions extends ProviderCommonOptions {
    * take effect during an outage.
    */
   readonly encryptStaleIfErrorMs?: number;
-  /**
-   * How long "no such version" (or "destroyed") is remembered, so that payloads naming versions that do not exist
-   * cannot make the store answer the same question again and again. Default 0 (off).
-   */
-  readonly negativeTtlMs?: number;
 }
 
 const DEFAULTS = {
@@ -58,6 +54,7 @@ function checkDuration(name: string, value: number): number {
 export class CachingKeyProvider implements KeyProvider {
   readonly #store: VersionedKeyStore;
   readonly #observer: KeyProviderObserver;
+  readonly #requests: SourceRequests;
   readonly #keyIdFor: (namespace: string) => string;
   readonly #latest: KeyCache<LatestKey>;
   readonly #versions: KeyCache<Buffer>;
@@ -75,6 +72,7 @@ export class CachingKeyProvider implements KeyProvider {
     );
     const now = options.now ?? Date.now;
     this.#observer = options.observer ?? {};
+    this.#requests = new SourceRequests(this.#observer, options.maxConcurrentRequests);
     this.#keyIdFor = options.keyIdFor ?? defaultKeyIdFor;
     const maxEntries = options.maxCachedVersions ?? DEFAULTS.maxCachedVersions;
     const common = { maxEntries, now, observer: this.#observer };
@@ -91,7 +89,7 @@ export class CachingKeyProvider implements KeyProvider {
       kind: 'version',
       maxAgeMs: versionMaxAgeMs,
       staleIfErrorMs,
-      ...(options.negativeTtlMs === undefined ? {} : { negativeTtlMs: options.negativeTtlMs }),
+      negativeTtlMs: checkDuration('negativeTtlMs', options.negativeTtlMs ?? PROVIDER_DEFAULTS.negativeTtlMs),
       zero: (key) => key.fill(0),
       copy: (key) => Buffer.from(key),
     });
@@ -150,7 +148,7 @@ export class CachingKeyProvider implements KeyProvider {
   }
 
   #timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return timedSourceRequest(this.#observer, operation, fn);
+    return this.#requests.run(operation, fn);
   }
 
   #sweep(): void {

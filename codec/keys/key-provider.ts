@@ -1,3 +1,4 @@
+import { ConcurrencyLimiter } from '../cache/limiter.js';
 import type { KeyReference } from '../types.js';
 
 /**
@@ -68,7 +69,18 @@ export interface ProviderCommonOptions {
   readonly observer?: KeyProviderObserver;
   /** Milliseconds clock, injectable for tests. */
   readonly now?: () => number;
+  /**
+   * How long an answer that a key (version) does not exist, was destroyed, or does not unwrap is remembered, so that
+   * payloads naming versions or wrapped keys that do not exist cannot make the key source answer the same question
+   * again and again. Default 10 s; 0 turns it off.
+   */
+  readonly negativeTtlMs?: number;
+  /** Key-source requests this provider runs at once, whatever the number of callers and namespaces. Default 16. */
+  readonly maxConcurrentRequests?: number;
 }
+
+/** Defaults of {@link ProviderCommonOptions} shared by every provider. */
+export const PROVIDER_DEFAULTS = { negativeTtlMs: 10_000, maxConcurrentRequests: 16 } as const;
 
 /** Observes key-source activity, for metrics. Every method is optional. */
 export interface KeyProviderObserver {
@@ -78,19 +90,31 @@ export interface KeyProviderObserver {
   sourceRequest?(operation: string, durationMs: number, ok: boolean): void;
 }
 
-/** Runs one key-source request and reports its duration and outcome to `observer.sourceRequest`. */
-export async function timedSourceRequest<T>(
-  observer: KeyProviderObserver,
-  operation: string,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const started = performance.now();
-  try {
-    const result = await fn();
-    observer.sourceRequest?.(operation, performance.now() - started, true);
-    return result;
-  } catch (err) {
-    observer.sourceRequest?.(operation, performance.now() - started, false);
-    throw err;
+/**
+ * The requests one provider sends to its key source: at most `maxConcurrentRequests` at a time, each reported with
+ * its duration and outcome to `observer.sourceRequest` (the wait for a slot is not counted).
+ */
+export class SourceRequests {
+  readonly #observer: KeyProviderObserver;
+  readonly #limiter: ConcurrencyLimiter;
+
+  constructor(observer: KeyProviderObserver, maxConcurrentRequests: number = PROVIDER_DEFAULTS.maxConcurrentRequests) {
+    this.#observer = observer;
+    this.#limiter = new ConcurrencyLimiter(maxConcurrentRequests);
+  }
+
+  /** Runs one key-source request. */
+  run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return this.#limiter.run(async () => {
+      const started = performance.now();
+      try {
+        const result = await fn();
+        this.#observer.sourceRequest?.(operation, performance.now() - started, true);
+        return result;
+      } catch (err) {
+        this.#observer.sourceRequest?.(operation, performance.now() - started, false);
+        throw err;
+      }
+    });
   }
 }

@@ -145,6 +145,8 @@ function transitCacheOptions(cache: CachingOptions): Omit<VaultTransitOptions, k
     ...(cache.versionMaxAgeMs === undefined ? {} : { unwrappedKeyMaxAgeMs: cache.versionMaxAgeMs }),
     ...(cache.maxCachedVersions === undefined ? {} : { maxCachedDataKeys: cache.maxCachedVersions }),
     ...(cache.staleIfErrorMs === undefined ? {} : { staleIfErrorMs: cache.staleIfErrorMs }),
+    ...(cache.negativeTtlMs === undefined ? {} : { negativeTtlMs: cache.negativeTtlMs }),
+    ...(cache.maxConcurrentRequests === undefined ? {} : { maxConcurrentRequests: cache.maxConcurrentRequests }),
     ...(cache.keyIdFor === undefined ? {} : { keyIdFor: cache.keyIdFor }),
     ...(cache.observer === undefined ? {} : { observer: cache.observer }),
     ...(cache.now === undefined ? {} : { now: cache.now }),

@@ -2,7 +2,8 @@ import { CodecError, ERROR_CODES } from '../errors.js';
 import { compositeKey, KeyCache } from '../cache/key-cache.js';
 import { METADATA_KEYS, type KeyReference } from '../types.js';
 import {
-  timedSourceRequest,
+  PROVIDER_DEFAULTS,
+  SourceRequests,
   type KeyMaterial,
   type KeyProvider,
   type KeyProviderObserver,
@@ -28,8 +29,6 @@ export interface VaultTransitOptions extends VaultTransitLocation, ProviderCommo
   readonly unwrappedKeyMaxAgeMs?: number;
   /** Unwrapped data keys kept at most (least recently used evicted and zeroed). Default 1,000. */
   readonly maxCachedDataKeys?: number;
-  /** How long Vault's refusal of a wrapped key is remembered (forged or destroyed ones). Default 0 (off). */
-  readonly negativeTtlMs?: number;
   // staleIfErrorMs (ProviderCommonOptions): a data key is never served beyond its payload limit, stale or not.
 }
 
@@ -65,6 +64,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
   readonly #transit: VaultTransitClient;
   readonly #keyIdFor: (namespace: string) => string;
   readonly #observer: KeyProviderObserver;
+  readonly #requests: SourceRequests;
   readonly #dataKeys: DataKeyPool;
   readonly #unwrapped: KeyCache<Buffer>;
   readonly #sweeper: NodeJS.Timeout;
@@ -73,6 +73,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
     this.#transit = new VaultTransitClient(options);
     this.#keyIdFor = options.keyIdFor ?? defaultKeyIdFor;
     this.#observer = options.observer ?? {};
+    this.#requests = new SourceRequests(this.#observer, options.maxConcurrentRequests);
     const now = options.now ?? Date.now;
     const dataKeyMaxAgeMs = positive('dataKeyMaxAgeMs', options.dataKeyMaxAgeMs ?? DEFAULTS.dataKeyMaxAgeMs);
     const maxUses = positive(
@@ -90,7 +91,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
       maxEntries,
       maxAgeMs: unwrapMaxAgeMs,
       staleIfErrorMs,
-      ...(options.negativeTtlMs === undefined ? {} : { negativeTtlMs: options.negativeTtlMs }),
+      negativeTtlMs: positive('negativeTtlMs', options.negativeTtlMs ?? PROVIDER_DEFAULTS.negativeTtlMs),
       zero: (key) => key.fill(0),
       copy: (key) => Buffer.from(key),
       kind: 'version',
@@ -176,7 +177,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
   }
 
   #timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return timedSourceRequest(this.#observer, operation, fn);
+    return this.#requests.run(operation, fn);
   }
 
   #sweep(): void {

@@ -12,7 +12,8 @@ import { FAILURE_TYPES } from '../../worker-example/model.js';
 import { runOrder, startOrder } from '../../worker-example/client.js';
 import { bundleExampleWorkflows } from '../../worker-example/worker.js';
 import { orderStatus } from '../../worker-example/workflows.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { waitUntil } from '../support/managed-process.js';
+import { runTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
 import {
   collectPayloads,
   connectClients,
@@ -165,6 +166,63 @@ describe('worker-example on a real Temporal dev server', () => {
       expect(answer).toBeDefined();
       expect(keyVersionOf(answer as Payload)).toBe(1);
       expect(plaintextFound(answer!.data!, [order.customer, approval.approver])).toEqual([]);
+    });
+  });
+
+  describe('a forged plaintext signal (written without the codec, as whoever controls the cluster could)', () => {
+    it('never reaches workflow code: its workflow task fails and is retried, other workflows complete', async () => {
+      const { order } = markedOrder();
+      const handle = await startOrder(clients.client, order, { taskQueue: TASK_QUEUE });
+      await waitUntil(
+        async () => ((await handle.query(orderStatus)).stage === 'awaiting-approval' ? true : undefined),
+        {
+          timeoutMs: 20_000,
+          intervalMs: 100,
+          description: 'the order to await approval',
+        },
+      );
+      const forged = await runTemporalCli([
+        'workflow',
+        'signal',
+        '--address',
+        server.address,
+        '--namespace',
+        server.namespace,
+        '--workflow-id',
+        handle.workflowId,
+        '--name',
+        'approveOrder',
+        '--input',
+        JSON.stringify({ approver: 'forger', note: 'plaintext written into history' }),
+      ]);
+      expect(forged.code, forged.stderr).toBe(0);
+
+      // The worker's codec refuses the plaintext signal: the task fails (recorded once) and Temporal retries it.
+      const failed = await waitUntil(
+        async () => {
+          const events = await fetchHistoryEvents(clients.rawClient, handle.workflowId);
+          return events.find((event) => event.workflowTaskFailedEventAttributes != null);
+        },
+        { timeoutMs: 30_000, intervalMs: 200, description: 'a failed workflow task' },
+      );
+      const failure = failed.workflowTaskFailedEventAttributes!.failure!;
+      const [attributes] = await codecs[0]!.codec.decode([failure.encodedAttributes as Payload]);
+      expect((JSON.parse(payloadText(attributes!)) as { message: string }).message).toMatch(/not encrypted/);
+      await waitUntil(
+        async () => {
+          const described = await clients.rawClient.workflow.getHandle(handle.workflowId).describe();
+          return (described.raw.pendingWorkflowTask?.attempt ?? 0) >= 2 ? true : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, description: 'the failed workflow task to be retried' },
+      );
+      const events = await fetchHistoryEvents(clients.rawClient, handle.workflowId);
+      expect(events.some((event) => event.workflowExecutionCompletedEventAttributes != null)).toBe(false);
+
+      // Nothing else breaks: another order on the same worker completes.
+      const other = markedOrder();
+      const run = await runOrder(clients.client, other.order, other.approval, { taskQueue: TASK_QUEUE });
+      expect(run.receipt.approvedBy).toBe(other.approval.approver);
+      await handle.terminate('forged signal');
     });
   });
 

@@ -1,5 +1,7 @@
 import type { Payload } from '@temporalio/common';
-import { buildAad, deriveKey } from '../../codec/aes-gcm.js';
+import type { AeadEngine } from '../../codec/aead/engine.js';
+import { defaultAeadEngine } from '../../codec/aead/select.js';
+import { buildAad, deriveKey, zeroDerivedKey } from '../../codec/aes-gcm.js';
 import { sealPayload } from '../../codec/seal-payload.js';
 import { serializePayloadBytes } from '../../codec/payload-proto.js';
 import { FORMAT_IDS } from '../../codec/types.js';
@@ -38,24 +40,31 @@ export function vectorPayload(input: VectorInput): Payload {
   return { metadata, data: utf8.encode(input.payload.data) };
 }
 
-/** Computes a vector's expected values with the library's own primitives and a fixed salt and nonce. */
-export function computeVector(input: VectorInput): Vector {
+/**
+ * Computes a vector's expected values with the library's own primitives and a fixed salt and nonce, sealing with
+ * `engine` (default: the codecs' default engine).
+ */
+export function computeVector(input: VectorInput, engine: AeadEngine = defaultAeadEngine()): Vector {
   const payload = vectorPayload(input);
   const key = deriveKey(
     Buffer.from(input.rootKeyHex, 'hex'),
     Buffer.from(input.saltHex, 'hex'),
     input.keyId,
     input.version,
+    engine,
   );
   const aad = buildAad(FORMAT_IDS.v1, input.namespace, input.keyId, input.version);
   const data = sealPayload(key, aad, payload, Buffer.from(input.nonceHex, 'hex'));
   const metadata = buildEncryptedMetadata(FORMAT_IDS.v1, { keyId: input.keyId, version: input.version });
+  const aesKeyHex = key.encryptionKey.toString('hex');
+  const commitmentHex = key.commitment.toString('hex');
+  zeroDerivedKey(key);
   return {
     ...input,
     expected: {
       serializedPayloadHex: Buffer.from(serializePayloadBytes(payload)).toString('hex'),
-      aesKeyHex: key.encryptionKey.toString('hex'),
-      commitmentHex: key.commitment.toString('hex'),
+      aesKeyHex,
+      commitmentHex,
       aadHex: aad.toString('hex'),
       metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, new TextDecoder().decode(v)])),
       dataHex: data.toString('hex'),

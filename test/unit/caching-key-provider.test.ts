@@ -93,7 +93,7 @@ describe('CachingKeyProvider', () => {
   });
 
   it('does not serve stale keys on non-retryable errors, and forgets a version the store says is destroyed', async () => {
-    const { store, provider, advance } = setup({ versionMaxAgeMs: 1000 });
+    const { store, provider, advance } = setup({ versionMaxAgeMs: 1000, negativeTtlMs: 0 });
     await provider.decryptionKey(scope('ns'), { keyId: 'ns', version: 1 });
     store.setState('ns', 1, 'destroyed');
     advance(1001);
@@ -104,6 +104,22 @@ describe('CachingKeyProvider', () => {
     await expect(provider.decryptionKey(scope('ns'), { keyId: 'ns', version: 1 })).rejects.toMatchObject({
       code: ERROR_CODES.keySourceUnavailable,
     });
+  });
+
+  it('remembers "no such version" for negativeTtlMs: repeats ask the store nothing until it expires', async () => {
+    const { store, provider, advance } = setup({ negativeTtlMs: 10_000 });
+    const unknown = { keyId: 'ns', version: 99 };
+    for (let i = 0; i < 3; i++) {
+      await expect(provider.decryptionKey(scope('ns'), unknown)).rejects.toMatchObject({
+        code: ERROR_CODES.unknownKeyVersion,
+      });
+    }
+    expect(store.reads).toBe(1);
+    advance(10_001);
+    await expect(provider.decryptionKey(scope('ns'), unknown)).rejects.toMatchObject({
+      code: ERROR_CODES.unknownKeyVersion,
+    });
+    expect(store.reads).toBe(2);
   });
 
   it('refuses (in the codec, before the store is read) a key id that does not belong to the namespace', async () => {

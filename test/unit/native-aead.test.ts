@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { AeadEngine } from '../../codec/aead/engine.js';
+import { loadNativeModule, type NativeAead, type NativeKeyHandle } from '../../codec/aead/native.js';
+import { nodeCryptoEngine } from '../../codec/aead/node-crypto.js';
+import { aeadBackend, defaultAeadEngine } from '../../codec/aead/select.js';
 import {
   buildAad,
   deriveKey,
@@ -12,31 +15,20 @@ import {
   zeroDerivedKey,
   type DerivedKey,
 } from '../../codec/aes-gcm.js';
-import {
-  aeadBackend,
-  configureNativeAead,
-  nativeAead,
-  type NativeAead,
-  type NativeAeadMode,
-  type NativeKeyHandle,
-} from '../../codec/native-aead.js';
 import { V1_LAYOUT } from '../../codec/types.js';
-import { computeVector, type Vector } from '../support/vectors.js';
 
 // The native module is built by `npm install` (and again by `npm test`); this suite fails when it is missing, unless
-// it runs in the `unit-node-crypto` project, whose set-up turns the module off.
+// it runs in the `unit-node-crypto` project, whose set-up hides the module.
 const nativeExpected = process.env.TEST_NATIVE_AEAD !== 'off';
 const rootKey = Buffer.alloc(32, 0x11);
 const salt = Buffer.alloc(32, 0x22);
 const aad = buildAad('binary/encrypted-v1', 'default', 'ns-default', 3);
 const nonce = Buffer.from('000102030405060708090a0b', 'hex');
-const published = JSON.parse(
-  readFileSync(new URL('../../docs/test-vectors.json', import.meta.url), 'utf8'),
-) as Vector[];
+const nodeCrypto = nodeCryptoEngine();
 
-/** The same key with no native handle: seal and open take the node:crypto path. */
-function nodeCryptoKey(key: DerivedKey): DerivedKey {
-  return { ...key, native: undefined };
+/** The test key, derived with `engine` (default: the codecs' default engine). */
+function derive(engine: AeadEngine = defaultAeadEngine()): DerivedKey {
+  return deriveKey(rootKey, salt, 'ns-default', 3, engine);
 }
 
 function sealWith(key: DerivedKey, head: Buffer, body: Buffer): Buffer {
@@ -51,30 +43,38 @@ function pattern(length: number, seed: number): Buffer {
   return out;
 }
 
-describe('AES-GCM backend', () => {
-  it('is the native module built at install (node:crypto when turned off)', () => {
-    expect(aeadBackend()).toEqual(nativeExpected ? { name: 'native' } : { name: 'node:crypto', reason: 'turned off' });
-    expect(deriveKey(rootKey, salt, 'ns-default', 3).native === undefined).toBe(!nativeExpected);
+describe('default AES-GCM engine', () => {
+  it('is the native module built at install (node:crypto, saying why, when it is not there)', () => {
+    expect(aeadBackend()).toEqual(
+      nativeExpected ? { name: 'native' } : { name: 'node:crypto', reason: expect.any(String) as string },
+    );
+    const key = derive();
+    expect(key.engine).toBe(defaultAeadEngine());
+    expect(key.engine.name).toBe(nativeExpected ? 'native' : 'node:crypto');
+    zeroDerivedKey(key);
   });
 });
 
 describe.runIf(nativeExpected)('native AES-GCM module', () => {
-  const aead = nativeAead() as NativeAead;
+  const aead = loadNativeModule() as NativeAead;
 
   it.each([0, 1, 15, 16, 17, 255, 4096, 16 * 1024, 16 * 1024 + 1, 100_000])(
     'seals %i-byte bodies to the bytes node:crypto gives, and each opens the other',
     (bodyLength) => {
-      const key = deriveKey(rootKey, salt, 'ns-default', 3);
+      const key = derive();
+      const nodeKey = derive(nodeCrypto);
       for (const headLength of [0, 3, 40]) {
         const head = pattern(headLength, 7);
         const body = pattern(bodyLength, headLength);
         const native = sealWith(key, head, body);
-        const reference = sealWith(nodeCryptoKey(key), head, body);
+        const reference = sealWith(nodeKey, head, body);
         expect(native.equals(reference)).toBe(true);
         const plaintext = Buffer.concat([head, body]);
         expect(openSealed(key, aad, reference).equals(plaintext)).toBe(true);
-        expect(openSealed(nodeCryptoKey(key), aad, native).equals(plaintext)).toBe(true);
+        expect(openSealed(nodeKey, aad, native).equals(plaintext)).toBe(true);
       }
+      zeroDerivedKey(key);
+      zeroDerivedKey(nodeKey);
     },
   );
 
@@ -110,10 +110,10 @@ describe.runIf(nativeExpected)('native AES-GCM module', () => {
   });
 
   it('rejects every flipped bit after the commitment, and a wrong AAD, wiping what it wrote', () => {
-    const key = deriveKey(rootKey, salt, 'ns-default', 3);
+    const key = derive();
     const sealed = sealWith(key, Buffer.from('head'), pattern(20, 1));
     const out = Buffer.alloc(sealed.length - V1_LAYOUT.minimum);
-    const handle = key.native as NativeKeyHandle;
+    const handle = aead.createKey(key.encryptionKey);
     for (let bit = (V1_LAYOUT.salt + V1_LAYOUT.commitment) * 8; bit < sealed.length * 8; bit++) {
       const forged = Buffer.from(sealed);
       forged[bit >> 3] = forged[bit >> 3]! ^ (1 << (bit & 7));
@@ -123,10 +123,13 @@ describe.runIf(nativeExpected)('native AES-GCM module', () => {
     }
     expect(aead.open(handle, sealed, buildAad('binary/encrypted-v1', 'other', 'ns-default', 3), out)).toBe(false);
     expect(aead.open(handle, sealed, aad, out)).toBe(true);
+    expect(key.cipher.open(sealed, buildAad('binary/encrypted-v1', 'other', 'ns-default', 3))).toBeUndefined();
+    aead.disposeKey(handle);
+    zeroDerivedKey(key);
   });
 
   it('reads plain Uint8Array views at any offset', () => {
-    const key = deriveKey(rootKey, salt, 'ns-default', 3);
+    const key = derive();
     const sealed = sealWith(key, Buffer.alloc(0), pattern(50, 3));
     const backing = new Uint8Array(sealed.length + 10);
     backing.set(sealed, 7);
@@ -134,13 +137,17 @@ describe.runIf(nativeExpected)('native AES-GCM module', () => {
     const aadView = new Uint8Array(aad.length + 5);
     aadView.set(aad, 5);
     const out = new Uint8Array(50);
-    expect(aead.open(key.native as NativeKeyHandle, view, aadView.subarray(5), out)).toBe(true);
+    const handle = aead.createKey(key.encryptionKey);
+    expect(aead.open(handle, view, aadView.subarray(5), out)).toBe(true);
     expect(Buffer.from(out).equals(pattern(50, 3))).toBe(true);
+    expect(key.cipher.open(view, aadView.subarray(5))?.equals(pattern(50, 3))).toBe(true);
+    aead.disposeKey(handle);
+    zeroDerivedKey(key);
   });
 
   it('refuses bad arguments with TypeError or RangeError, never reading out of bounds', () => {
-    const key = deriveKey(rootKey, salt, 'ns-default', 3);
-    const handle = key.native as NativeKeyHandle;
+    const key = derive();
+    const handle = aead.createKey(key.encryptionKey);
     const sealed = sealWith(key, Buffer.alloc(0), pattern(10, 0));
     expect(() => aead.createKey(Buffer.alloc(31))).toThrow(RangeError);
     expect(() => aead.createKey('key' as unknown as Uint8Array)).toThrow(TypeError);
@@ -166,18 +173,9 @@ describe.runIf(nativeExpected)('native AES-GCM module', () => {
     expect(() => aead.seal(handle, Buffer.alloc(V1_LAYOUT.minimum), '0' as never, Buffer.alloc(0), aad)).toThrow(
       TypeError,
     );
-  });
-
-  it('throws after zeroDerivedKey instead of sealing or opening with a wiped key', () => {
-    const key = deriveKey(rootKey, salt, 'ns-default', 3);
-    const sealed = sealWith(key, Buffer.alloc(0), pattern(10, 0));
-    zeroDerivedKey(key);
-    expect(() => sealWith(key, Buffer.alloc(0), pattern(10, 0))).toThrow(/disposed/);
-    const handle = key.native as NativeKeyHandle;
+    aead.disposeKey(handle);
     expect(() => aead.open(handle, sealed, aad, Buffer.alloc(10))).toThrow(/disposed/);
-    // The commitment was wiped too, so the codec's own path fails before reaching the module.
-    expect(() => openSealed(key, aad, sealed)).toThrow('Decryption failed');
-    expect(() => zeroDerivedKey(key)).not.toThrow();
+    zeroDerivedKey(key);
   });
 
   it('frees the contexts of handles left to the garbage collector', () => {
@@ -197,41 +195,5 @@ describe.runIf(nativeExpected)('native AES-GCM module', () => {
     const run = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(Number(run.stdout.trim())).toBeLessThan(32);
-  });
-});
-
-describe('configureNativeAead', () => {
-  const initial = aeadBackend().name === 'native' ? 'auto' : 'off';
-  afterEach(() => {
-    configureNativeAead(initial);
-  });
-
-  it('off: new keys use node:crypto, and every published test vector still matches', () => {
-    expect(configureNativeAead('off')).toEqual({ name: 'node:crypto', reason: 'turned off' });
-    expect(deriveKey(rootKey, salt, 'ns-default', 3).native).toBeUndefined();
-    for (const vector of published) expect(computeVector(vector)).toEqual(vector);
-  });
-
-  it('keys derived before a switch keep working, with the same bytes', () => {
-    const before = deriveKey(rootKey, salt, 'ns-default', 3);
-    const sealed = sealWith(before, Buffer.from('hd'), pattern(300, 9));
-    configureNativeAead(nativeExpected ? 'off' : 'auto');
-    const after = deriveKey(rootKey, salt, 'ns-default', 3);
-    expect(sealWith(after, Buffer.from('hd'), pattern(300, 9)).equals(sealed)).toBe(true);
-    expect(openSealed(before, aad, sealed).equals(Buffer.concat([Buffer.from('hd'), pattern(300, 9)]))).toBe(true);
-    zeroDerivedKey(before);
-    zeroDerivedKey(after);
-  });
-
-  it.runIf(nativeExpected)('require: the native module, checked', () => {
-    expect(configureNativeAead('require')).toEqual({ name: 'native' });
-  });
-
-  it('refuses an unknown mode with ERR_INVALID_CONFIG, keeping the current one', () => {
-    const current = aeadBackend();
-    expect(() => configureNativeAead('yes' as NativeAeadMode)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }) as Error,
-    );
-    expect(aeadBackend()).toEqual(current);
   });
 });

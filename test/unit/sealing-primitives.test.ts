@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
+import { defaultAeadEngine } from '../../codec/aead/select.js';
 import { buildAad, deriveKey, NonceSequence, openSealed } from '../../codec/aes-gcm.js';
 import {
   deserializePayload,
@@ -84,7 +85,7 @@ describe('payload serialization', () => {
 
 describe('sealPayload', () => {
   it('seals head and body in one buffer for small and large bodies alike', () => {
-    const key = deriveKey(randomBytes(32), randomBytes(32), 'orders', 1);
+    const key = deriveKey(randomBytes(32), randomBytes(32), 'orders', 1, defaultAeadEngine());
     const aad = buildAad(FORMAT_IDS.v1, 'orders', 'orders', 1);
     const nonces = new NonceSequence();
     for (const size of [0, 1, 16 * 1024, 16 * 1024 + 1, 1 << 20]) {

@@ -9,7 +9,14 @@ import { computeVector, VECTOR_INPUTS, vectorPayload, type Vector } from '../sup
 const vectorsUrl = new URL('../../docs/test-vectors.json', import.meta.url);
 const specUrl = new URL('../../docs/wire-format.md', import.meta.url);
 if (process.env.UPDATE_VECTORS === '1') {
-  writeFileSync(vectorsUrl, `${JSON.stringify(VECTOR_INPUTS.map(computeVector), null, 2)}\n`);
+  writeFileSync(
+    vectorsUrl,
+    `${JSON.stringify(
+      VECTOR_INPUTS.map((input) => computeVector(input)),
+      null,
+      2,
+    )}\n`,
+  );
 }
 const published = JSON.parse(readFileSync(vectorsUrl, 'utf8')) as Vector[];
 const utf8 = new TextEncoder();

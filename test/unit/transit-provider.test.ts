@@ -192,7 +192,7 @@ describe('VaultTransitKeyProvider', () => {
   });
 
   it('reports versions below min_decryption_version as ERR_KEY_VERSION_DESTROYED and forgets them at once', async () => {
-    const { vault, provider, advance } = setup({ unwrappedKeyMaxAgeMs: 1000 });
+    const { vault, provider, advance } = setup({ unwrappedKeyMaxAgeMs: 1000, negativeTtlMs: 0 });
     const ref = {
       keyId: 'ns',
       version: 1,

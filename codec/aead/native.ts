@@ -3,14 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CodecError, ERROR_CODES } from './errors.js';
-import { V1_LAYOUT } from './types.js';
+import { V1_LAYOUT } from '../types.js';
+import type { AeadEngine, AeadKey } from './engine.js';
 
 /**
  * The optional native AES-256-GCM module (`native/aead.c`): one OpenSSL context per derived key, so a payload costs
  * its encryption and not a new cipher context. It is found next to the package, checked against node:crypto on a
- * known answer before first use, and skipped (the codec then uses node:crypto) when absent or wrong.
- * {@link configureNativeAead} chooses; both give the same bytes.
+ * known answer before first use, and not used (the codec then uses node:crypto) when absent or wrong.
  */
 
 declare const handleBrand: unique symbol;
@@ -28,13 +27,6 @@ export interface NativeAead {
   open(handle: NativeKeyHandle, data: Uint8Array, aad: Uint8Array, out: Uint8Array): boolean;
   /** Bytes before the ciphertext in the layout the module was compiled for; must equal `V1_LAYOUT.header`. */
   readonly headerBytes: number;
-}
-
-/** Which implementation seals and opens payloads in this process. */
-export interface AeadBackend {
-  readonly name: 'native' | 'node:crypto';
-  /** Why the native module is not in use, when it is not. */
-  readonly reason?: string;
 }
 
 const PACKAGE_NAME = 'temporal-vault-codec';
@@ -112,58 +104,49 @@ function tryLoad(): NativeAead | string {
   return failure === undefined ? aead : `${MODULE_PATH} failed its check against node:crypto: ${failure}`;
 }
 
-/**
- * How to choose the AES-GCM implementation: `auto` (the default) uses the native module when it loads and passes
- * its check, else node:crypto; `off` uses node:crypto; `require` refuses to run without the native module.
- */
-export const NATIVE_AEAD_MODES = ['auto', 'off', 'require'] as const;
-/** One of {@link NATIVE_AEAD_MODES}. */
-export type NativeAeadMode = (typeof NATIVE_AEAD_MODES)[number];
+/** A derived key's OpenSSL context. */
+class NativeKey implements AeadKey {
+  readonly #aead: NativeAead;
+  readonly #handle: NativeKeyHandle;
 
-let mode: NativeAeadMode = 'auto';
-let probed: NativeAead | string | undefined;
-
-/** The checked module or why there is none; tried once per process. */
-function probe(): NativeAead | string {
-  probed ??= tryLoad();
-  return probed;
-}
-
-/**
- * Chooses the AES-GCM implementation for keys derived from now on (keys derived before keep theirs; the bytes are
- * the same). Call it once at start, before the first payload. Throws `ERR_INVALID_CONFIG` for an unknown mode, or for
- * `require` when the native module cannot be used, saying why.
- */
-export function configureNativeAead(next: NativeAeadMode): AeadBackend {
-  if (!NATIVE_AEAD_MODES.includes(next)) {
-    throw new CodecError(
-      ERROR_CODES.invalidConfig,
-      `The native AES-GCM mode must be ${NATIVE_AEAD_MODES.join(', ')}, not ${JSON.stringify(next)}`,
-    );
+  constructor(aead: NativeAead, encryptionKey: Buffer) {
+    this.#aead = aead;
+    this.#handle = aead.createKey(encryptionKey);
   }
-  const module = next === 'off' ? undefined : probe();
-  if (next === 'require' && typeof module === 'string') {
-    throw new CodecError(ERROR_CODES.invalidConfig, `The native AES-GCM module is required, but ${module}`);
+
+  seal(out: Buffer, headLength: number, body: Uint8Array, aad: Uint8Array): void {
+    this.#aead.seal(this.#handle, out, headLength, body, aad);
   }
-  mode = next;
-  return aeadBackend();
+
+  open(data: Uint8Array, aad: Uint8Array): Buffer | undefined {
+    const plaintext = Buffer.allocUnsafe(data.length - V1_LAYOUT.minimum);
+    // On failure the module has already wiped `plaintext`: unauthenticated bytes never leave it.
+    return this.#aead.open(this.#handle, data, aad, plaintext) ? plaintext : undefined;
+  }
+
+  dispose(): void {
+    this.#aead.disposeKey(this.#handle);
+  }
 }
 
-/** The native module for a new key, or undefined when node:crypto is to be used. */
-export function nativeAead(): NativeAead | undefined {
-  if (mode === 'off') return undefined;
-  const module = probe();
-  return typeof module === 'string' ? undefined : module;
+// A native module loads once per process whatever we do; remembering the outcome also runs the check only once.
+let loaded: NativeAead | string | undefined;
+
+/** The checked native module, or why it cannot be used; loaded and checked on the first call. */
+export function loadNativeModule(): NativeAead | string {
+  loaded ??= tryLoad();
+  return loaded;
 }
 
-/** The native module for a key that already has a handle (which only exists once the module loaded). */
-export function loadedNativeAead(): NativeAead | undefined {
-  return typeof probed === 'string' ? undefined : probed;
-}
+let engine: AeadEngine | undefined;
 
-/** The implementation that new keys use. */
-export function aeadBackend(): AeadBackend {
-  if (mode === 'off') return { name: 'node:crypto', reason: 'turned off' };
-  const module = probe();
-  return typeof module === 'string' ? { name: 'node:crypto', reason: module } : { name: 'native' };
+/** The engine over the checked native module, or why there is none. */
+export function nativeEngine(): AeadEngine | string {
+  const aead = loadNativeModule();
+  if (typeof aead === 'string') return aead;
+  engine ??= Object.freeze({
+    name: 'native',
+    createKey: (encryptionKey: Buffer): AeadKey => new NativeKey(aead, encryptionKey),
+  });
+  return engine;
 }
