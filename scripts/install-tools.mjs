@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installPythonPort } from './tools/python-port.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools');
@@ -182,6 +183,14 @@ try {
 }
 resolved.chromium = chromium.bin;
 console.log(`install-tools: chromium: ${chromium.bin} (from ${chromium.source}) - ${chromiumVersion}`);
+
+try {
+  const port = installPythonPort(projectRoot);
+  resolved.pythonPort = port.python;
+  console.log(`install-tools: python port: ${port.python} (from ${port.source}) - ${port.seconds} s`);
+} catch (error) {
+  fail(`python port: ${error instanceof Error ? error.message : String(error)}`);
+}
 
 mkdirSync(toolsDir, { recursive: true });
 writeFileSync(join(toolsDir, 'tools.json'), `${JSON.stringify(resolved, null, 2)}\n`);
