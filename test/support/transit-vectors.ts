@@ -1,5 +1,5 @@
 import { KEY_SOURCE_DEFAULTS } from '../../codec/keys/key-source.js';
-import { computeVector, type Vector, type VectorInput } from './vectors.js';
+import { computeVector, type Vector } from './vectors.js';
 import type { NegativeVector } from './negative-vectors.js';
 
 /**

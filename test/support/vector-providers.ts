@@ -87,7 +87,7 @@ export interface VectorDecoder {
 export interface VectorCodec {
   readonly codec: EncryptionCodec;
   readonly transit?: VectorTransit;
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 /** The real codec for a vector: over its root keys, or in Transit mode over its wrapped keys. */

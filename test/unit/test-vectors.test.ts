@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { buildPublishedVectors, type PublishedVector } from '../support/vector-file.js';
@@ -33,7 +35,8 @@ function expectOriginal(decoded: Payload | undefined, vector: Vector | TransitVe
   const original = vectorPayload(vector);
   expect(Buffer.from(decoded!.data ?? [])).toEqual(Buffer.from(original.data!));
   expect(Object.keys(decoded!.metadata!)).toEqual(Object.keys(original.metadata!));
-  for (const [k, v] of Object.entries(original.metadata!)) expect(Buffer.from(decoded!.metadata![k]!)).toEqual(Buffer.from(v));
+  for (const [k, v] of Object.entries(original.metadata!))
+    expect(Buffer.from(decoded!.metadata![k]!)).toEqual(Buffer.from(v));
   const sizes = (decoded!.externalPayloads ?? []).map((d) => String(d.sizeBytes ?? 0));
   expect(sizes).toEqual((vector.payload.externalPayloads ?? []).map((d) => d.sizeBytes));
 }
@@ -124,6 +127,16 @@ describe('negative vectors: each payload fails with the published code', () => {
     // A Transit payload whose metadata is refused never reaches Vault.
     if (vault !== undefined && expectedError === 'ERR_MALFORMED_METADATA') expect(vault.calls).toEqual([]);
     await close();
+  });
+
+  // The independent implementation needs python3 with the `cryptography` package; without it the check is skipped.
+  const verifier = fileURLToPath(new URL('../../docs/verify_vectors.py', import.meta.url));
+  const hasPython = spawnSync('python3', ['-c', 'import cryptography'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasPython)('the independent Python implementation agrees on every vector', () => {
+    const run = spawnSync('python3', [verifier], { encoding: 'utf8' });
+    expect(run.stdout.trim().split('\n')).toHaveLength(published.length);
+    expect(run.stdout).not.toContain('FAIL');
+    expect(run.status).toBe(0);
   });
 
   it('covers every code the format itself can produce', () => {
