@@ -124,7 +124,7 @@ describe('Vault fan-out of one /decode', () => {
     expect(decrypts()).toBeLessThanOrEqual(8);
 
     proxy.reset();
-    const again = await post(url, namespace, '/decode', { payloads: (body.payloads).slice(0, 8) });
+    const again = await post(url, namespace, '/decode', { payloads: body.payloads.slice(0, 8) });
     expect(again.status).toBe(200);
     expect(decrypts()).toBe(0);
   });

@@ -9,6 +9,7 @@ import { buildEncryptedMetadata } from '../../codec/wire-format.js';
 
 /** Inputs of one test vector of the wire-format spec. */
 export interface VectorInput {
+  readonly kind: 'positive';
   readonly name: string;
   readonly namespace: string;
   readonly keyId: string;
@@ -16,8 +17,15 @@ export interface VectorInput {
   readonly rootKeyHex: string;
   readonly saltHex: string;
   readonly nonceHex: string;
-  /** The original payload: metadata values and data as UTF-8 text. */
-  readonly payload: { readonly metadata: Record<string, string>; readonly data: string };
+  /**
+   * The original payload: metadata values and data as UTF-8 text; `externalPayloads` (field 3, `size_bytes` as a
+   * decimal string as in protobuf JSON) only where present.
+   */
+  readonly payload: {
+    readonly metadata: Record<string, string>;
+    readonly data: string;
+    readonly externalPayloads?: readonly { readonly sizeBytes: string }[];
+  };
 }
 
 /** Inputs plus every intermediate and final value, all hex except metadata (text). */
@@ -35,16 +43,24 @@ export interface Vector extends VectorInput {
 const utf8 = new TextEncoder();
 
 /** The original payload of a vector as a Temporal `Payload`. */
-export function vectorPayload(input: VectorInput): Payload {
+export function vectorPayload(input: Pick<VectorInput, 'payload'>): Payload {
   const metadata = Object.fromEntries(Object.entries(input.payload.metadata).map(([k, v]) => [k, utf8.encode(v)]));
-  return { metadata, data: utf8.encode(input.payload.data) };
+  const external = input.payload.externalPayloads;
+  if (external === undefined) return { metadata, data: utf8.encode(input.payload.data) };
+  const externalPayloads = external.map((detail) => ({ sizeBytes: Number(detail.sizeBytes) }));
+  // protobufjs writes an int64 given as a number; the generated type names only Long.
+  return { metadata, data: utf8.encode(input.payload.data), externalPayloads } as unknown as Payload;
 }
 
 /**
  * Computes a vector's expected values with the library's own primitives and a fixed salt and nonce, sealing with
- * `engine` (default: the codecs' default engine).
+ * `engine` (default: the codecs' default engine). `wrappedKey` (Transit mode) goes into the metadata.
  */
-export function computeVector(input: VectorInput, engine: AeadEngine = defaultAeadEngine()): Vector {
+export function computeVector(
+  input: VectorInput,
+  engine: AeadEngine = defaultAeadEngine(),
+  wrappedKey?: string,
+): Vector {
   const payload = vectorPayload(input);
   const key = deriveKey(
     Buffer.from(input.rootKeyHex, 'hex'),
@@ -55,7 +71,11 @@ export function computeVector(input: VectorInput, engine: AeadEngine = defaultAe
   );
   const aad = buildAad(FORMAT_IDS.v1, input.namespace, input.keyId, input.version);
   const data = sealPayload(key, aad, payload, Buffer.from(input.nonceHex, 'hex'));
-  const metadata = buildEncryptedMetadata(FORMAT_IDS.v1, { keyId: input.keyId, version: input.version });
+  const metadata = buildEncryptedMetadata(FORMAT_IDS.v1, {
+    keyId: input.keyId,
+    version: input.version,
+    ...(wrappedKey === undefined ? {} : { wrappedKey }),
+  });
   const aesKeyHex = key.encryptionKey.toString('hex');
   const commitmentHex = key.commitment.toString('hex');
   zeroDerivedKey(key);
@@ -78,6 +98,7 @@ const hexRange = (from: number, count: number): string =>
 /** The inputs of the published vectors (docs/test-vectors.json). */
 export const VECTOR_INPUTS: readonly VectorInput[] = [
   {
+    kind: 'positive',
     name: 'json payload, version 1',
     namespace: 'orders',
     keyId: 'orders',
@@ -88,6 +109,7 @@ export const VECTOR_INPUTS: readonly VectorInput[] = [
     payload: { metadata: { encoding: 'json/plain' }, data: '{"customer":"Alice","total":42}' },
   },
   {
+    kind: 'positive',
     name: 'empty payload (no metadata, no data), version 7',
     namespace: 'default',
     keyId: 'default',
@@ -98,6 +120,7 @@ export const VECTOR_INPUTS: readonly VectorInput[] = [
     payload: { metadata: {}, data: '' },
   },
   {
+    kind: 'positive',
     name: 'two metadata entries, non-ASCII namespace, largest version',
     namespace: 'zahlungen-ä',
     keyId: 'zahlungen-ä',
@@ -106,5 +129,20 @@ export const VECTOR_INPUTS: readonly VectorInput[] = [
     saltHex: '00'.repeat(32),
     nonceHex: 'ffffffffffffffffffffffff',
     payload: { metadata: { encoding: 'json/protobuf', messageType: 'orders.v1.Order' }, data: 'héllo wörld' },
+  },
+  {
+    kind: 'positive',
+    name: 'external payload details (generated protobuf encoding), empty data omitted',
+    namespace: 'orders',
+    keyId: 'orders',
+    version: 2,
+    rootKeyHex: hexRange(0x20, 32),
+    saltHex: hexRange(0x60, 32),
+    nonceHex: hexRange(0x90, 12),
+    payload: {
+      metadata: { encoding: 'json/plain', 'temporal.io/external': 'blob' },
+      data: '',
+      externalPayloads: [{ sizeBytes: '1048576' }, { sizeBytes: '0' }],
+    },
   },
 ];
