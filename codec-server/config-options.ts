@@ -170,6 +170,14 @@ export const OPTIONS = {
     type: 'string',
     description: 'jwt mode: claim holding "<namespace>:<role>" entries (default permissions)',
   },
+  authWildcardScopes: {
+    flag: 'auth-wildcard-scopes',
+    env: 'CODEC_AUTH_WILDCARD_SCOPES',
+    type: 'string',
+    description:
+      'static/jwt: comma-separated scopes that grant every namespace besides temporal-system, e.g. "*,system" ' +
+      '(default none, as Temporal)',
+  },
   tlsCert: { flag: 'tls-cert', env: 'CODEC_TLS_CERT', type: 'string', description: 'PEM certificate (serve https)' },
   tlsKey: { flag: 'tls-key', env: 'CODEC_TLS_KEY', type: 'string', description: 'PEM private key (serve https)' },
   bodyLimit: {

@@ -47,9 +47,11 @@ export interface KeyCacheConfig {
 /** How callers are authenticated. */
 export type AuthConfig =
   | { readonly mode: 'none' }
-  | { readonly mode: 'static'; readonly tokensFile: string }
+  | { readonly mode: 'static'; readonly tokensFile: string; readonly wildcardScopes?: readonly string[] }
   | {
       readonly mode: 'jwt';
+      /** Scopes granting every namespace besides `temporal-system` (opt-in; see `permissions.ts`). */
+      readonly wildcardScopes?: readonly string[];
       readonly jwksUrl?: string;
       readonly secret?: string;
       readonly issuer?: string;

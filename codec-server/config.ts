@@ -31,6 +31,9 @@ const schema = z
     jwtIssuer: text.optional(),
     jwtAudience: list.optional(),
     jwtPermissionsClaim: text.default('permissions'),
+    authWildcardScopes: list
+      .pipe(z.array(z.string().regex(/^[^\s:]+$/, 'scopes hold no ":" and no space')).min(1, 'must name a scope'))
+      .optional(),
     tlsCert: text.optional(),
     tlsKey: text.optional(),
     bodyLimit: size.default(4 * 1024 * 1024),
@@ -62,6 +65,9 @@ const schema = z
     }
     if (raw.jwksUrl !== undefined && raw.jwtSecret !== undefined) {
       fail('jwtSecret', 'cannot be combined with --jwks-url; pick one way to verify tokens');
+    }
+    if (raw.auth === 'none' && raw.authWildcardScopes !== undefined) {
+      fail('authWildcardScopes', 'is only used with --auth static or jwt (auth is off: every caller may do anything)');
     }
     for (const name of ['jwksUrl', 'jwtSecret', 'jwtIssuer', 'jwtAudience'] as const) {
       if (raw.auth !== 'jwt' && raw[name] !== undefined)
@@ -124,10 +130,12 @@ function readRaw(env: Readonly<Record<string, string | undefined>>, argv: readon
 
 function toConfig(raw: Raw): ServerConfig {
   let auth: AuthConfig = { mode: 'none' };
-  if (raw.auth === 'static') auth = { mode: 'static', tokensFile: raw.authTokensFile ?? '' };
+  const wildcardScopes = raw.authWildcardScopes === undefined ? {} : { wildcardScopes: raw.authWildcardScopes };
+  if (raw.auth === 'static') auth = { mode: 'static', tokensFile: raw.authTokensFile ?? '', ...wildcardScopes };
   if (raw.auth === 'jwt') {
     auth = {
       mode: 'jwt',
+      ...wildcardScopes,
       ...(raw.jwksUrl === undefined ? {} : { jwksUrl: raw.jwksUrl }),
       ...(raw.jwtSecret === undefined ? {} : { secret: raw.jwtSecret }),
       ...(raw.jwtIssuer === undefined ? {} : { issuer: raw.jwtIssuer }),

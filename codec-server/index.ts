@@ -16,7 +16,17 @@ export { createMetrics, type MetricsOptions, type RouteLabel, type ServerMetrics
 export { createNoAuthenticator, type Authenticator, type Credentials, type Identity } from './auth.js';
 export { createStaticAuthenticator, parseStaticTokens, type StaticTokenEntry } from './static-tokens.js';
 export { createJwtAuthenticator, type JwtAuthConfig, type JwtAuthDeps } from './jwt-auth.js';
-export { ROLES, isAllowed, parsePermissions, type CodecAction, type Grant, type Role } from './permissions.js';
+export {
+  EVERY_NAMESPACE,
+  ROLES,
+  SYSTEM_SCOPE,
+  isAllowed,
+  parsePermissions,
+  type CodecAction,
+  type Grant,
+  type PermissionOptions,
+  type Role,
+} from './permissions.js';
 export { HttpError, SERVER_ERROR_CODES, type ServerErrorCode } from './http-error.js';
 export { statusOfCodecError } from './error-handler.js';
 export {

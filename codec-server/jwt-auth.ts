@@ -29,6 +29,7 @@ const CLOCK_TOLERANCE_SECONDS = 30;
  */
 export function createJwtAuthenticator(config: JwtAuthConfig, deps: JwtAuthDeps = {}): Authenticator {
   const now = deps.now ?? Date.now;
+  const permissionOptions = { wildcardScopes: config.wildcardScopes ?? [] };
   let key: Uint8Array | JWTVerifyGetKey;
   let algorithms: string[] | undefined;
   if (config.secret !== undefined) {
@@ -71,7 +72,7 @@ export function createJwtAuthenticator(config: JwtAuthConfig, deps: JwtAuthDeps 
       const detail = extras === undefined ? undefined : await verify(extras, false).then(displayName, () => undefined);
       return {
         subject: typeof claims.sub === 'string' && claims.sub.length > 0 ? claims.sub : 'unknown',
-        grants: parsePermissions(claims[config.permissionsClaim]),
+        grants: parsePermissions(claims[config.permissionsClaim], permissionOptions),
         ...(detail === undefined ? {} : { detail }),
       };
     },

@@ -81,7 +81,9 @@ async function createAuthenticator(auth: AuthConfig, options: ServerDepsOptions)
   } catch (cause) {
     throw new CodecError(ERROR_CODES.invalidConfig, `cannot read --auth-tokens-file ${auth.tokensFile}`, { cause });
   }
-  return createStaticAuthenticator(parseStaticTokens(text, `--auth-tokens-file ${auth.tokensFile}`));
+  return createStaticAuthenticator(parseStaticTokens(text, `--auth-tokens-file ${auth.tokensFile}`), {
+    wildcardScopes: auth.wildcardScopes ?? [],
+  });
 }
 
 /** Logs Vault token events. Errors are logged by code and message: neither ever holds a token or secret id. */
