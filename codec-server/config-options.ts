@@ -19,6 +19,14 @@ export interface OptionSpec {
 export const OPTIONS = {
   port: { flag: 'port', env: 'PORT', type: 'string', description: 'TCP port to listen on (default 8081; 0 picks one)' },
   host: { flag: 'host', env: 'HOST', type: 'string', description: 'Address to bind (default 127.0.0.1)' },
+  allowedHosts: {
+    flag: 'allowed-hosts',
+    env: 'CODEC_ALLOWED_HOSTS',
+    type: 'string',
+    description:
+      'Comma-separated Host names (name or name:port) accepted besides localhost, 127.0.0.1 and [::1]; the Host ' +
+      'header is checked on a loopback bind, and on any bind once this is set (default none)',
+  },
   keySource: {
     flag: 'key-source',
     env: 'KEY_SOURCE',

@@ -75,6 +75,8 @@ export interface ServerConfig {
   readonly listen: {
     readonly host: string;
     readonly port: number;
+    /** Extra `Host` values accepted besides loopback names (`--allowed-hosts`); see `request-guards.ts`. */
+    readonly allowedHosts: readonly string[];
     readonly tls?: { readonly certPath: string; readonly keyPath: string };
   };
   readonly keySource: KeySourceConfig;

@@ -5,6 +5,7 @@ import { CodecError, ERROR_CODES, NATIVE_AEAD_MODES, assertNamespace } from '../
 import { flag, httpUrl, integer, list, size, text } from './config-fields.js';
 import { OPTIONS, type OptionName, type OptionSpec } from './config-options.js';
 import { LOG_LEVELS, type AuthConfig, type ServerConfig } from './config-types.js';
+import { parseHost } from './request-guards.js';
 import { checkKeySource, keySourceFields, toKeyCache, toKeySource } from './config-vault.js';
 
 /** Origins of the `temporal server start-dev` Web UI, allowed by default so the quick start needs no flags. */
@@ -19,6 +20,9 @@ const schema = z
     help: flag.default(false),
     port: integer(0, 65_535).default(8081),
     host: text.default('127.0.0.1'),
+    allowedHosts: list
+      .pipe(z.array(z.string().refine((host) => parseHost(host) !== undefined, 'write host or host:port')))
+      .default([]),
     ...keySourceFields,
     defaultNamespace: namespace.default('default'),
     namespaces: list.pipe(z.array(namespace).min(1, 'must name at least one namespace')).optional(),
@@ -148,6 +152,7 @@ function toConfig(raw: Raw): ServerConfig {
     listen: {
       host: raw.host,
       port: raw.port,
+      allowedHosts: raw.allowedHosts,
       ...(raw.tlsCert !== undefined && raw.tlsKey !== undefined
         ? { tls: { certPath: raw.tlsCert, keyPath: raw.tlsKey } }
         : {}),
