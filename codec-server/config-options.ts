@@ -172,6 +172,19 @@ export const OPTIONS = {
     type: 'string',
     description: 'jwt mode: accepted aud values, comma-separated',
   },
+  jwtMaxTokenAge: {
+    flag: 'jwt-max-token-age',
+    env: 'CODEC_JWT_MAX_TOKEN_AGE',
+    type: 'string',
+    description:
+      'jwt mode: refuse tokens issued (iat) longer ago than this, e.g. 12h; iat is then required (default off)',
+  },
+  jwksAllowHttp: {
+    flag: 'jwks-allow-http',
+    env: 'CODEC_JWKS_ALLOW_HTTP',
+    type: 'boolean',
+    description: 'jwt mode: accept a plain-http --jwks-url (keys could be swapped in transit; default off)',
+  },
   jwtPermissionsClaim: {
     flag: 'jwt-permissions-claim',
     env: 'CODEC_JWT_PERMISSIONS_CLAIM',

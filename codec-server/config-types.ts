@@ -56,6 +56,8 @@ export type AuthConfig =
       readonly secret?: string;
       readonly issuer?: string;
       readonly audience?: readonly string[];
+      /** Tokens whose `iat` is older are refused (and `iat` becomes required). */
+      readonly maxTokenAgeSeconds?: number;
       readonly permissionsClaim: string;
     };
 

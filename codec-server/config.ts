@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { CodecError, ERROR_CODES, NATIVE_AEAD_MODES, assertNamespace } from '../codec/index.js';
-import { flag, httpUrl, integer, list, size, text } from './config-fields.js';
+import { duration, flag, httpUrl, integer, list, size, text } from './config-fields.js';
 import { OPTIONS, type OptionName, type OptionSpec } from './config-options.js';
 import { LOG_LEVELS, type AuthConfig, type ServerConfig } from './config-types.js';
 import { parseHost } from './request-guards.js';
@@ -34,6 +34,8 @@ const schema = z
     jwtSecret: text.min(32, 'must be at least 32 characters (HS256 needs a 256-bit key)').optional(),
     jwtIssuer: text.optional(),
     jwtAudience: list.optional(),
+    jwtMaxTokenAge: duration().optional(),
+    jwksAllowHttp: flag.optional(),
     jwtPermissionsClaim: text.default('permissions'),
     authWildcardScopes: list
       .pipe(z.array(z.string().regex(/^[^\s:]+$/, 'scopes hold no ":" and no space')).min(1, 'must name a scope'))
@@ -73,7 +75,20 @@ const schema = z
     if (raw.auth === 'none' && raw.authWildcardScopes !== undefined) {
       fail('authWildcardScopes', 'is only used with --auth static or jwt (auth is off: every caller may do anything)');
     }
-    for (const name of ['jwksUrl', 'jwtSecret', 'jwtIssuer', 'jwtAudience'] as const) {
+    if (raw.jwksUrl !== undefined && new URL(raw.jwksUrl).protocol === 'http:' && raw.jwksAllowHttp !== true) {
+      fail(
+        'jwksUrl',
+        'is plain http, so the signing keys could be replaced in transit; use https (or --jwks-allow-http)',
+      );
+    }
+    for (const name of [
+      'jwksUrl',
+      'jwtSecret',
+      'jwtIssuer',
+      'jwtAudience',
+      'jwtMaxTokenAge',
+      'jwksAllowHttp',
+    ] as const) {
       if (raw.auth !== 'jwt' && raw[name] !== undefined)
         fail(name, `is only used with --auth jwt (the mode is ${raw.auth}); add --auth jwt`);
     }
@@ -144,6 +159,7 @@ function toConfig(raw: Raw): ServerConfig {
       ...(raw.jwtSecret === undefined ? {} : { secret: raw.jwtSecret }),
       ...(raw.jwtIssuer === undefined ? {} : { issuer: raw.jwtIssuer }),
       ...(raw.jwtAudience === undefined ? {} : { audience: raw.jwtAudience }),
+      ...(raw.jwtMaxTokenAge === undefined ? {} : { maxTokenAgeSeconds: Math.ceil(raw.jwtMaxTokenAge / 1000) }),
       permissionsClaim: raw.jwtPermissionsClaim,
     };
   }

@@ -20,8 +20,8 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 
 /**
  * Bearer JWTs verified with `jose`: against a JWKS URL (keys fetched, cached and refreshed by `createRemoteJWKSet`)
- * or an HS256 shared secret. Issuer and audience are checked when configured; the permissions claim follows the
- * Temporal server's convention (see `permissions.ts`).
+ * or an HS256 shared secret. `exp` is required; `iat` too when a maximum token age is configured. Issuer and audience
+ * are checked when configured; the permissions claim follows the Temporal server's convention (see `permissions.ts`).
  *
  * The Web UI's id token (`Authorization-Extras`) is verified against the same keys and issuer but not the audience
  * (an id token's audience is the UI's client id); when it verifies, its `email` or `name` enriches the audit line.
@@ -49,6 +49,9 @@ export function createJwtAuthenticator(config: JwtAuthConfig, deps: JwtAuthDeps 
     const options = {
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       currentDate: new Date(now()),
+      // A token without an expiry would be valid forever; jose then also needs `iat` for a maximum age.
+      requiredClaims: ['exp'],
+      ...(config.maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: config.maxTokenAgeSeconds }),
       ...(algorithms === undefined ? {} : { algorithms }),
       ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
       ...(audience && config.audience !== undefined ? { audience: [...config.audience] } : {}),
@@ -94,8 +97,11 @@ function toHttpError(err: unknown): HttpError {
     );
   }
   if (err instanceof errors.JWTExpired) return unauthorized('token expired', true);
-  if (err instanceof errors.JWTClaimValidationFailed)
-    return unauthorized(`token claim ${JSON.stringify(err.claim)} is not accepted`, true);
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return err.reason === 'missing'
+      ? unauthorized(`token has no ${JSON.stringify(err.claim)} claim`, true)
+      : unauthorized(`token claim ${JSON.stringify(err.claim)} is not accepted`, true);
+  }
   return unauthorized('invalid token', true);
 }
 

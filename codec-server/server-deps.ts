@@ -51,6 +51,10 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
   let authenticator: Authenticator;
   try {
     authenticator = await createAuthenticator(config.auth, options);
+    if (config.auth.mode === 'jwt' && config.auth.audience === undefined) {
+      // Without an audience check, a token the issuer minted for any other service is accepted here too.
+      logger.warn('jwt auth without --jwt-audience: tokens the issuer minted for any service are accepted');
+    }
   } catch (err) {
     await provider.close();
     throw err;

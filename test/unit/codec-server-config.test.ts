@@ -19,7 +19,7 @@ describe('codec server: loadConfig', () => {
     const config = loadConfig({}, []);
     expect(config).toMatchObject<Partial<ServerConfig>>({
       help: false,
-      listen: { host: '127.0.0.1', port: 8081 },
+      listen: { host: '127.0.0.1', port: 8081, allowedHosts: [] },
       keySource: { kind: 'local', keyringPath: '.codec-keyring.json' },
       namespaces: { default: 'default' },
       cors: { origins: ['http://localhost:8233', 'http://127.0.0.1:8233'], credentials: false, maxAgeSeconds: 600 },
