@@ -25,6 +25,7 @@ interface StoredVersion {
 
 interface KeyringFile {
   format: 'temporal-vault-codec-keyring/v1';
+  /** Without a prototype (see `keyTable`): only own keys exist. */
   keys: Record<string, { versions: StoredVersion[] }>;
 }
 
@@ -152,7 +153,7 @@ export class LocalKeyring implements VersionedKeyStore {
     try {
       text = await readFile(this.#path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: FILE_FORMAT, keys: {} };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: FILE_FORMAT, keys: keyTable({}) };
       throw fileError(err);
     }
     await this.#warnOnce();
@@ -165,7 +166,7 @@ export class LocalKeyring implements VersionedKeyStore {
     if (typeof parsed !== 'object' || parsed === null || (parsed as KeyringFile).format !== FILE_FORMAT) {
       throw new CodecError(ERROR_CODES.invalidConfig, `Keyring file is not a ${FILE_FORMAT} file`);
     }
-    return parsed as KeyringFile;
+    return { format: FILE_FORMAT, keys: keyTable((parsed as { keys?: unknown }).keys) };
   }
 
   #update<T>(change: (file: KeyringFile) => T): Promise<T> {
@@ -213,6 +214,27 @@ export class LocalKeyring implements VersionedKeyStore {
       );
     }
   }
+}
+
+/**
+ * The file's `keys` object copied into one without a prototype, so that a namespace named `__proto__`,
+ * `constructor` or `toString` is an ordinary key: never an inherited member, never a prototype change.
+ */
+function keyTable(keys: unknown): KeyringFile['keys'] {
+  if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) {
+    throw new CodecError(
+      ERROR_CODES.invalidConfig,
+      `Keyring file is not a ${FILE_FORMAT} file (keys is not an object)`,
+    );
+  }
+  const table = Object.create(null) as KeyringFile['keys'];
+  for (const [keyId, entry] of Object.entries(keys)) {
+    if (typeof entry !== 'object' || entry === null || !Array.isArray((entry as { versions?: unknown }).versions)) {
+      throw new CodecError(ERROR_CODES.invalidConfig, `Keyring file entry ${JSON.stringify(keyId)} has no versions`);
+    }
+    table[keyId] = entry as { versions: StoredVersion[] };
+  }
+  return table;
 }
 
 function newVersion(version: number): StoredVersion {
