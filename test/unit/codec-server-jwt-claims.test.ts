@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SignJWT, type JWTPayload } from 'jose';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CodecError} from '../../codec/index.js';
+import type { CodecError } from '../../codec/index.js';
 import { ERROR_CODES } from '../../codec/index.js';
 import { createJwtAuthenticator, createServerDeps, loadConfig, type JwtAuthConfig } from '../../codec-server/index.js';
 import { createHarness, jsonPayloadJson, type Harness } from '../fixtures/codec-server-harness.js';

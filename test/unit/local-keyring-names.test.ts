@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -53,7 +53,6 @@ describe('LocalKeyring: namespaces named like Object.prototype members', () => {
   it('refuses a keyring file whose keys field is not an object', async () => {
     const { path, store } = keyring();
     await store.createKey('default');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(path, JSON.stringify({ format: 'temporal-vault-codec-keyring/v1', keys: [] }));
     await expect(store.listKeys()).rejects.toMatchObject({ code: ERROR_CODES.invalidConfig });
   });
