@@ -10,6 +10,7 @@ import { errorHandler, notFound } from './error-handler.js';
 import type { ServerLogger } from './logger.js';
 import type { ServerMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
+import { requestGuards } from './request-guards.js';
 import { classifyRoute, codecRoutes } from './routes.js';
 import { startRequestContext } from './request-context.js';
 
@@ -34,8 +35,8 @@ export interface AppDeps {
  * Builds the codec server's express app without listening (`main.ts` listens; tests drive it with supertest).
  *
  * ```
- * request -> context (metrics, audit) -> CORS -> /healthz /readyz /metrics
- *                                            -> .../encode .../decode: auth -> JSON body -> namespace -> codec
+ * request -> context (metrics, audit) -> CORS -> Host and Origin guards -> /healthz /readyz /metrics
+ *                          -> .../encode .../decode: application/json -> auth -> JSON body -> namespace -> codec
  *                                            -> 404 -> error handler (one JSON error shape)
  * ```
  */
@@ -68,6 +69,13 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(corsMiddleware(config.cors));
+  app.use(
+    requestGuards({
+      corsOrigins: config.cors.origins,
+      bindHost: config.listen.host,
+      allowedHosts: config.listen.allowedHosts,
+    }),
+  );
   app.use(
     opsRoutes({
       provider: deps.provider,

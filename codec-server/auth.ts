@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { HttpError, SERVER_ERROR_CODES } from './http-error.js';
 import type { Identity } from './identity.js';
-import { isAllowed, type CodecAction, type Grant } from './permissions.js';
+import { EVERY_NAMESPACE, isAllowed, type CodecAction, type Grant } from './permissions.js';
 import { requestContext } from './request-context.js';
 
 /** The credentials a request presented. */
@@ -28,7 +28,7 @@ const REALM = 'temporal-codec-server';
 
 /** The authenticator used when auth is off: every caller is `anonymous` with every permission. */
 export function createNoAuthenticator(): Authenticator {
-  const grants: readonly Grant[] = Object.freeze([{ namespace: '*', role: 'admin' }]);
+  const grants: readonly Grant[] = Object.freeze([{ namespace: EVERY_NAMESPACE, role: 'admin' }]);
   const identity: Identity = Object.freeze({ subject: 'anonymous', grants });
   return { mode: 'none', authenticate: () => Promise.resolve(identity) };
 }

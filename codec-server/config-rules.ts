@@ -10,6 +10,9 @@ export interface ServerRuleInput {
   readonly jwtSecret?: string | undefined;
   readonly jwtIssuer?: string | undefined;
   readonly jwtAudience?: readonly string[] | undefined;
+  readonly jwtMaxTokenAge?: number | undefined;
+  readonly jwksAllowHttp?: boolean | undefined;
+  readonly authWildcardScopes?: readonly string[] | undefined;
   readonly tlsCert?: string | undefined;
   readonly tlsKey?: string | undefined;
   readonly corsOrigins: readonly string[];
@@ -42,7 +45,17 @@ export function checkServerSettings(raw: ServerRuleInput, keySource: KeySourceKi
   if (raw.jwksUrl !== undefined && raw.jwtSecret !== undefined) {
     fail('jwtSecret', 'cannot be combined with --jwks-url; pick one way to verify tokens');
   }
-  for (const name of ['jwksUrl', 'jwtSecret', 'jwtIssuer', 'jwtAudience'] as const) {
+  if (raw.auth === 'none' && raw.authWildcardScopes !== undefined) {
+    fail('authWildcardScopes', 'is only used with --auth static or jwt (auth is off: every caller may do anything)');
+  }
+  if (raw.jwksUrl !== undefined && new URL(raw.jwksUrl).protocol === 'http:' && raw.jwksAllowHttp !== true) {
+    fail(
+      'jwksUrl',
+      'is plain http, so the signing keys could be replaced in transit; use https (or --jwks-allow-http)',
+    );
+  }
+  const jwtOnly = ['jwksUrl', 'jwtSecret', 'jwtIssuer', 'jwtAudience', 'jwtMaxTokenAge', 'jwksAllowHttp'] as const;
+  for (const name of jwtOnly) {
     if (raw.auth !== 'jwt' && raw[name] !== undefined)
       fail(name, `is only used with --auth jwt (the mode is ${raw.auth}); add --auth jwt`);
   }

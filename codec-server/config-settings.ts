@@ -14,6 +14,7 @@ import {
   UNENCRYPTED_MODES,
 } from '../codec/index.js';
 import { LOG_LEVELS } from './config-types.js';
+import { parseHost } from './request-guards.js';
 
 const { duration, flag, httpUrl, integer, list, size, text } = settingFields;
 
@@ -38,6 +39,17 @@ const LISTEN = {
     help: 'Address to bind (default 127.0.0.1)',
     docsDefault: '`127.0.0.1`',
     docs: 'address to bind; `0.0.0.0` for all interfaces',
+  }),
+  allowedHosts: setting({
+    flag: 'allowed-hosts',
+    env: 'CODEC_ALLOWED_HOSTS',
+    schema: list
+      .pipe(z.array(z.string().refine((host) => parseHost(host) !== undefined, 'write host or host:port')))
+      .default([]),
+    help:
+      'Comma-separated Host names (name or name:port) accepted besides localhost, 127.0.0.1 and [::1]; the Host ' +
+      'header is checked on a loopback bind, and on any bind once this is set (default none)',
+    docs: '`Host` values accepted besides loopback names; `Host` is checked on a loopback bind, and on any once set',
   }),
 };
 
@@ -147,6 +159,32 @@ const AUTH = {
     schema: list.optional(),
     help: 'jwt mode: accepted aud values, comma-separated',
     docs: '`jwt`: accepted `aud` values, comma-separated',
+  }),
+  jwtMaxTokenAge: setting({
+    flag: 'jwt-max-token-age',
+    env: 'CODEC_JWT_MAX_TOKEN_AGE',
+    schema: duration().optional(),
+    help: 'jwt mode: refuse tokens issued (iat) longer ago than this, e.g. 12h; iat is then required (default off)',
+    docs: '`jwt`: refuse tokens whose `iat` is older than this (then `iat` is required)',
+  }),
+  jwksAllowHttp: setting({
+    flag: 'jwks-allow-http',
+    env: 'CODEC_JWKS_ALLOW_HTTP',
+    type: 'boolean',
+    schema: flag.optional(),
+    help: 'jwt mode: accept a plain-http --jwks-url (keys could be swapped in transit; default off)',
+    docs: '`jwt`: accept a plain-http `--jwks-url`',
+  }),
+  authWildcardScopes: setting({
+    flag: 'auth-wildcard-scopes',
+    env: 'CODEC_AUTH_WILDCARD_SCOPES',
+    schema: list
+      .pipe(z.array(z.string().regex(/^[^\s:]+$/, 'scopes hold no ":" and no space')).min(1, 'must name a scope'))
+      .optional(),
+    help:
+      'static/jwt: comma-separated scopes that grant every namespace besides temporal-system, e.g. "*,system" ' +
+      '(default none, as Temporal)',
+    docs: '`static`, `jwt`: scopes granting every namespace besides `temporal-system` (opt-in; Temporal has none)',
   }),
   jwtPermissionsClaim: setting({
     flag: 'jwt-permissions-claim',

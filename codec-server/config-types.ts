@@ -32,13 +32,17 @@ export interface CodecPolicyConfig {
 /** How callers are authenticated. */
 export type AuthConfig =
   | { readonly mode: 'none' }
-  | { readonly mode: 'static'; readonly tokensFile: string }
+  | { readonly mode: 'static'; readonly tokensFile: string; readonly wildcardScopes?: readonly string[] }
   | {
       readonly mode: 'jwt';
+      /** Scopes granting every namespace besides `temporal-system` (opt-in; see `permissions.ts`). */
+      readonly wildcardScopes?: readonly string[];
       readonly jwksUrl?: string;
       readonly secret?: string;
       readonly issuer?: string;
       readonly audience?: readonly string[];
+      /** Tokens whose `iat` is older are refused (and `iat` becomes required). */
+      readonly maxTokenAgeSeconds?: number;
       readonly permissionsClaim: string;
     };
 
@@ -58,6 +62,8 @@ export interface ServerConfig {
   readonly listen: {
     readonly host: string;
     readonly port: number;
+    /** Extra `Host` values accepted besides loopback names (`--allowed-hosts`); see `request-guards.ts`. */
+    readonly allowedHosts: readonly string[];
     readonly tls?: { readonly certPath: string; readonly keyPath: string };
   };
   readonly keySource: KeySourceConfig;

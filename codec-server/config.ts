@@ -69,14 +69,17 @@ function pick<Table extends object>(
 
 function toConfig(raw: Raw, keySource: KeySourceConfig): ServerConfig {
   let auth: AuthConfig = { mode: 'none' };
-  if (raw.auth === 'static') auth = { mode: 'static', tokensFile: raw.authTokensFile ?? '' };
+  const wildcardScopes = raw.authWildcardScopes === undefined ? {} : { wildcardScopes: raw.authWildcardScopes };
+  if (raw.auth === 'static') auth = { mode: 'static', tokensFile: raw.authTokensFile ?? '', ...wildcardScopes };
   if (raw.auth === 'jwt') {
     auth = {
       mode: 'jwt',
+      ...wildcardScopes,
       ...(raw.jwksUrl === undefined ? {} : { jwksUrl: raw.jwksUrl }),
       ...(raw.jwtSecret === undefined ? {} : { secret: raw.jwtSecret }),
       ...(raw.jwtIssuer === undefined ? {} : { issuer: raw.jwtIssuer }),
       ...(raw.jwtAudience === undefined ? {} : { audience: raw.jwtAudience }),
+      ...(raw.jwtMaxTokenAge === undefined ? {} : { maxTokenAgeSeconds: Math.ceil(raw.jwtMaxTokenAge / 1000) }),
       permissionsClaim: raw.jwtPermissionsClaim,
     };
   }
@@ -85,6 +88,7 @@ function toConfig(raw: Raw, keySource: KeySourceConfig): ServerConfig {
     listen: {
       host: raw.host,
       port: raw.port,
+      allowedHosts: raw.allowedHosts,
       ...(raw.tlsCert !== undefined && raw.tlsKey !== undefined
         ? { tls: { certPath: raw.tlsCert, keyPath: raw.tlsKey } }
         : {}),

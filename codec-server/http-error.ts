@@ -9,6 +9,12 @@ export const SERVER_ERROR_CODES = {
   unauthorized: 'ERR_UNAUTHORIZED',
   /** The caller is authenticated but has no permission for this namespace and operation. */
   forbidden: 'ERR_FORBIDDEN',
+  /** A POST from a browser origin that is not on the CORS allow-list (`--cors-origins`), whatever the auth mode. */
+  originNotAllowed: 'ERR_ORIGIN_NOT_ALLOWED',
+  /** The `Host` header names neither this loopback-bound server nor an entry of `--allowed-hosts` (DNS rebinding). */
+  hostNotAllowed: 'ERR_HOST_NOT_ALLOWED',
+  /** An encode or decode body not sent as `Content-Type: application/json`. */
+  unsupportedMediaType: 'ERR_UNSUPPORTED_MEDIA_TYPE',
   /** The namespace is not in the server's `--namespaces` allow-list. */
   namespaceNotAllowed: 'ERR_NAMESPACE_NOT_ALLOWED',
   /** No such route. */

@@ -17,7 +17,17 @@ export { createNoAuthenticator, type Authenticator, type Credentials } from './a
 export type { Identity } from './identity.js';
 export { createStaticAuthenticator, parseStaticTokens, type StaticTokenEntry } from './static-tokens.js';
 export { createJwtAuthenticator, type JwtAuthConfig, type JwtAuthDeps } from './jwt-auth.js';
-export { ROLES, isAllowed, parsePermissions, type CodecAction, type Grant, type Role } from './permissions.js';
+export {
+  EVERY_NAMESPACE,
+  ROLES,
+  SYSTEM_SCOPE,
+  isAllowed,
+  parsePermissions,
+  type CodecAction,
+  type Grant,
+  type PermissionOptions,
+  type Role,
+} from './permissions.js';
 export { HttpError, SERVER_ERROR_CODES, type ServerErrorCode } from './http-error.js';
 export { statusOfCodecError } from './error-handler.js';
 export { parsePayloadsBody, payloadToJson, type ParsedPayload } from './payload-json.js';

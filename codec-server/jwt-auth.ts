@@ -21,8 +21,8 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 
 /**
  * Bearer JWTs verified with `jose`: against a JWKS URL (keys fetched, cached and refreshed by `createRemoteJWKSet`)
- * or an HS256 shared secret. Issuer and audience are checked when configured; the permissions claim follows the
- * Temporal server's convention (see `permissions.ts`).
+ * or an HS256 shared secret. `exp` is required; `iat` too when a maximum token age is configured. Issuer and audience
+ * are checked when configured; the permissions claim follows the Temporal server's convention (see `permissions.ts`).
  *
  * The Web UI's id token (`Authorization-Extras`) is verified against the same keys and issuer but not the audience
  * (an id token's audience is the UI's client id); when it verifies, its `email` or `name` enriches the audit line.
@@ -30,6 +30,7 @@ const CLOCK_TOLERANCE_SECONDS = 30;
  */
 export function createJwtAuthenticator(config: JwtAuthConfig, deps: JwtAuthDeps = {}): Authenticator {
   const now = deps.now ?? Date.now;
+  const permissionOptions = { wildcardScopes: config.wildcardScopes ?? [] };
   let key: Uint8Array | JWTVerifyGetKey;
   let algorithms: string[] | undefined;
   if (config.secret !== undefined) {
@@ -49,6 +50,9 @@ export function createJwtAuthenticator(config: JwtAuthConfig, deps: JwtAuthDeps 
     const options = {
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       currentDate: new Date(now()),
+      // A token without an expiry would be valid forever; jose then also needs `iat` for a maximum age.
+      requiredClaims: ['exp'],
+      ...(config.maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: config.maxTokenAgeSeconds }),
       ...(algorithms === undefined ? {} : { algorithms }),
       ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
       ...(audience && config.audience !== undefined ? { audience: [...config.audience] } : {}),
@@ -72,7 +76,7 @@ export function createJwtAuthenticator(config: JwtAuthConfig, deps: JwtAuthDeps 
       const detail = extras === undefined ? undefined : await verify(extras, false).then(displayName, () => undefined);
       return {
         subject: typeof claims.sub === 'string' && claims.sub.length > 0 ? claims.sub : 'unknown',
-        grants: parsePermissions(claims[config.permissionsClaim]),
+        grants: parsePermissions(claims[config.permissionsClaim], permissionOptions),
         ...(detail === undefined ? {} : { detail }),
       };
     },
@@ -94,8 +98,11 @@ function toHttpError(err: unknown): HttpError {
     );
   }
   if (err instanceof errors.JWTExpired) return unauthorized('token expired', true);
-  if (err instanceof errors.JWTClaimValidationFailed)
-    return unauthorized(`token claim ${JSON.stringify(err.claim)} is not accepted`, true);
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return err.reason === 'missing'
+      ? unauthorized(`token has no ${JSON.stringify(err.claim)} claim`, true)
+      : unauthorized(`token claim ${JSON.stringify(err.claim)} is not accepted`, true);
+  }
   return unauthorized('invalid token', true);
 }
 

@@ -4,11 +4,10 @@ import { loadAeadEngine, type AeadEngine } from '../codec/index.js';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { usage } from './config-docs.js';
+import { isLoopbackHost } from './request-guards.js';
 import type { ServerConfig } from './config-types.js';
 import { createServerDeps } from './server-deps.js';
 import { startServer } from './server.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
  * The `temporal-codec-server` command: reads the configuration (flags, then environment), listens, prints one line
@@ -51,7 +50,7 @@ async function main(): Promise<number> {
     'listening',
   );
   if (aead.reason !== undefined) deps.logger.info({ reason: aead.reason }, 'native AES-GCM module not in use');
-  if (config.auth.mode === 'none' && !LOOPBACK.has(config.listen.host)) {
+  if (config.auth.mode === 'none' && !isLoopbackHost(config.listen.host)) {
     // Without auth, anyone who can reach the port can decrypt every payload of every namespace it serves.
     deps.logger.warn({ host: config.listen.host }, 'auth is off on a non-loopback address; use --auth static or jwt');
   }

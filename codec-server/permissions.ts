@@ -1,8 +1,17 @@
 /**
- * Permissions in the Temporal server's own claim convention (its default JWT claim mapper): entries
- * `"<namespace>:<role>"` with roles `read`, `write`, `worker` and `admin`. The system scope (`temporal-system`, also
- * written `system`) and `*` grant the role on every namespace. Unknown roles and malformed entries are ignored, as
- * Temporal ignores them, so a token minted for the Temporal server works here unchanged.
+ * Permissions read exactly as the Temporal server's default JWT claim mapper reads them
+ * (`common/authorization/default_jwt_claim_mapper.go`), so a token minted for the Temporal server means the same here:
+ *
+ * - each entry `"<namespace>:<role>"` is split on its FIRST `:` (`a:b:read` is role `b:read` on namespace `a`, which
+ *   is no role);
+ * - only the namespace `temporal-system` (Temporal's system scope) grants the role on every namespace; `system` and
+ *   `*` are ordinary namespace names, as in Temporal;
+ * - roles are `read`, `write`, `worker` and `admin`, compared case-insensitively; unknown roles and entries without a
+ *   `:` grant nothing.
+ *
+ * The one widening is explicit: an operator may list further scopes that mean "every namespace"
+ * (`--auth-wildcard-scopes`). The one extension of shape: a claim that is a single space-separated string (the form
+ * OAuth `scope` claims take) is read as its entries; Temporal reads only arrays.
  */
 
 /** Roles, weakest first. */
@@ -14,14 +23,24 @@ export type Role = (typeof ROLES)[number];
 /** The two codec operations. */
 export type CodecAction = 'encode' | 'decode';
 
+/** Stands for every namespace in a {@link Grant}: a symbol, so that no namespace name (not even `*`) can equal it. */
+export const EVERY_NAMESPACE: unique symbol = Symbol('every namespace');
+
 /** A role on one namespace, or on all of them. */
 export interface Grant {
-  /** A namespace name, or `*` for every namespace. */
-  readonly namespace: string;
+  /** A namespace name, or {@link EVERY_NAMESPACE}. */
+  readonly namespace: string | typeof EVERY_NAMESPACE;
   readonly role: Role;
 }
 
-const ALL_NAMESPACES = new Set(['*', 'system', 'temporal-system']);
+/** Options of {@link parsePermissions}. */
+export interface PermissionOptions {
+  /** Scopes that grant their role on every namespace besides `temporal-system`. Default none. */
+  readonly wildcardScopes?: readonly string[];
+}
+
+/** Temporal's system scope (`primitives.SystemLocalNamespace`): the only all-namespaces scope by default. */
+export const SYSTEM_SCOPE = 'temporal-system';
 const ROLE_SET: ReadonlySet<string> = new Set(ROLES);
 /** Decoding reveals data, so any role allows it; encoding writes data, so `read` is the decode-only role. */
 const ALLOWED: Readonly<Record<CodecAction, ReadonlySet<Role>>> = {
@@ -30,20 +49,21 @@ const ALLOWED: Readonly<Record<CodecAction, ReadonlySet<Role>>> = {
 };
 
 /**
- * Reads permission entries from a claim value: an array of strings, or one space-separated string (the shape OAuth
- * `scope` claims take). Anything else yields no grants.
+ * Reads permission entries from a claim value: an array of strings, or one space-separated string. Anything else
+ * yields no grants.
  */
-export function parsePermissions(claim: unknown): Grant[] {
-  const entries = typeof claim === 'string' ? claim.split(/\s+/) : Array.isArray(claim) ? claim : [];
+export function parsePermissions(claim: unknown, options: PermissionOptions = {}): Grant[] {
+  const everyNamespace = new Set([SYSTEM_SCOPE, ...(options.wildcardScopes ?? [])]);
+  const entries: unknown[] = typeof claim === 'string' ? claim.split(/\s+/) : Array.isArray(claim) ? claim : [];
   const grants: Grant[] = [];
   for (const entry of entries) {
     if (typeof entry !== 'string') continue;
-    const separator = entry.lastIndexOf(':');
+    const separator = entry.indexOf(':');
     if (separator <= 0) continue;
     const scope = entry.slice(0, separator);
     const role = entry.slice(separator + 1).toLowerCase();
     if (!ROLE_SET.has(role)) continue;
-    grants.push({ namespace: ALL_NAMESPACES.has(scope) ? '*' : scope, role: role as Role });
+    grants.push({ namespace: everyNamespace.has(scope) ? EVERY_NAMESPACE : scope, role: role as Role });
   }
   return grants;
 }
@@ -51,6 +71,7 @@ export function parsePermissions(claim: unknown): Grant[] {
 /** True when `grants` allow `action` on `namespace`. */
 export function isAllowed(grants: readonly Grant[], namespace: string, action: CodecAction): boolean {
   return grants.some(
-    (grant) => (grant.namespace === '*' || grant.namespace === namespace) && ALLOWED[action].has(grant.role),
+    (grant) =>
+      (grant.namespace === EVERY_NAMESPACE || grant.namespace === namespace) && ALLOWED[action].has(grant.role),
   );
 }

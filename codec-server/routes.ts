@@ -9,6 +9,7 @@ import type { RouteLabel, ServerMetrics } from './metrics.js';
 import { resolveNamespace } from './namespace.js';
 import { parsePayloadsBody, payloadToJson, type JsonObject, type ParsedPayload } from './payload-json.js';
 import { requestContext, type DecodeFailure } from './request-context.js';
+import { requireJsonBody } from './request-guards.js';
 
 /** Any path ending in `/encode` or `/decode`, as the Go SDK's handler matches them (`/{namespace}/decode` too). */
 const CODEC_PATH = /\/(encode|decode)$/;
@@ -35,15 +36,15 @@ export function classifyRoute(path: string): RouteLabel {
 }
 
 /**
- * `POST .../encode` and `POST .../decode` (query strings ignored, any Content-Type parsed as JSON), 405 with
- * `Allow: POST` for other methods, and 404 JSON for `.../download` (payload download is not offered).
+ * `POST .../encode` and `POST .../decode` (query strings ignored, `Content-Type: application/json` required), 405
+ * with `Allow: POST` for other methods, and 404 JSON for `.../download` (payload download is not offered).
  */
 export function codecRoutes(deps: CodecRoutesDeps): Router {
   const router = express.Router();
-  // Lenient about Content-Type on purpose: the Go handler ignores it, and clients send none or text/plain.
+  // The type was checked by requireJsonBody (the CLI, the Web UI and the SDKs' remote codecs all send JSON).
   const parseJson = express.json({ type: () => true, limit: deps.config.limits.bodyBytes, strict: false });
   const authenticate = authenticateRequest(deps.authenticator);
-  router.post(CODEC_PATH, authenticate, parseJson, handle(deps));
+  router.post(CODEC_PATH, requireJsonBody(), authenticate, parseJson, handle(deps));
   router.all(CODEC_PATH, (req, _res, next) => {
     next(
       new HttpError(405, SERVER_ERROR_CODES.methodNotAllowed, `${req.method} is not allowed; use POST`, {

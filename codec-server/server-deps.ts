@@ -63,6 +63,10 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
   let authenticator: Authenticator;
   try {
     authenticator = await createAuthenticator(config.auth, options);
+    if (config.auth.mode === 'jwt' && config.auth.audience === undefined) {
+      // Without an audience check, a token the issuer minted for any other service is accepted here too.
+      logger.warn('jwt auth without --jwt-audience: tokens the issuer minted for any service are accepted');
+    }
   } catch (err) {
     await keySource.close();
     throw err;
@@ -93,7 +97,9 @@ async function createAuthenticator(auth: AuthConfig, options: ServerDepsOptions)
   } catch (cause) {
     throw new CodecError(ERROR_CODES.invalidConfig, `cannot read --auth-tokens-file ${auth.tokensFile}`, { cause });
   }
-  return createStaticAuthenticator(parseStaticTokens(text, `--auth-tokens-file ${auth.tokensFile}`));
+  return createStaticAuthenticator(parseStaticTokens(text, `--auth-tokens-file ${auth.tokensFile}`), {
+    wildcardScopes: auth.wildcardScopes ?? [],
+  });
 }
 
 /** Logs Vault token events. Errors are logged by code and message: neither ever holds a token or secret id. */

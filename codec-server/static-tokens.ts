@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CodecError, ERROR_CODES } from '../codec/index.js';
 import { unauthorized, type Authenticator } from './auth.js';
 import type { Identity } from './identity.js';
-import { parsePermissions } from './permissions.js';
+import { parsePermissions, type PermissionOptions } from './permissions.js';
 
 /** One entry of the static tokens file. */
 export interface StaticTokenEntry {
@@ -54,10 +54,16 @@ interface Entry {
  * Bearer tokens from a fixed list. The presented token is hashed and compared with every entry's hash using
  * `timingSafeEqual`, always against all entries, so timing reveals neither a token's bytes nor which entry matched.
  */
-export function createStaticAuthenticator(tokens: Readonly<Record<string, StaticTokenEntry>>): Authenticator {
+export function createStaticAuthenticator(
+  tokens: Readonly<Record<string, StaticTokenEntry>>,
+  options: PermissionOptions = {},
+): Authenticator {
   const entries: Entry[] = Object.entries(tokens).map(([token, entry]) => ({
     digest: /^sha256:[0-9a-f]{64}$/i.test(token) ? Buffer.from(token.slice(7), 'hex') : sha256(token),
-    identity: Object.freeze({ subject: entry.subject, grants: Object.freeze(parsePermissions(entry.permissions)) }),
+    identity: Object.freeze({
+      subject: entry.subject,
+      grants: Object.freeze(parsePermissions(entry.permissions, options)),
+    }),
   }));
   return {
     mode: 'static',

@@ -89,6 +89,18 @@ function tryLoad(): NativeAead | string {
   if (path === undefined || !existsSync(path)) {
     return `${MODULE_PATH} not found (npm install builds it when a C compiler is present)`;
   }
+  return loadNativeAead(path);
+}
+
+/**
+ * Loads the module at `path` and checks it against node:crypto: the module, or why it cannot be used. Internal
+ * (the codec loads the package's own module); exported for the tests of the build.
+ */
+export function loadNativeAead(path: string): NativeAead | string {
+  const mismatch = builtForAnotherNode(join(dirname(path), 'aead.json'));
+  if (mismatch !== undefined) {
+    return `${MODULE_PATH} was built for another Node (${mismatch}); rebuild it: node scripts/build-native.mjs`;
+  }
   let aead: NativeAead;
   try {
     aead = createRequire(import.meta.url)(path) as NativeAead;
@@ -102,6 +114,31 @@ function tryLoad(): NativeAead | string {
     failure = (error as Error).message;
   }
   return failure === undefined ? aead : `${MODULE_PATH} failed its check against node:crypto: ${failure}`;
+}
+
+/** Fields of the build record (`scripts/build-native.mjs`) that must match the running Node for the module to load. */
+const ABI_FIELDS = ['modules', 'openssl', 'platform', 'arch'] as const;
+
+/**
+ * The fields of the build record next to the module that name another Node, or undefined when they match or there
+ * is no record (a module built by hand; the known-answer check still runs).
+ */
+function builtForAnotherNode(recordPath: string): string | undefined {
+  if (!existsSync(recordPath)) return undefined;
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(readFileSync(recordPath, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return 'unreadable build record';
+  }
+  const running: Record<(typeof ABI_FIELDS)[number], string> = {
+    modules: process.versions.modules,
+    openssl: process.versions.openssl,
+    platform: process.platform,
+    arch: process.arch,
+  };
+  const changed = ABI_FIELDS.filter((field) => record[field] !== running[field]);
+  return changed.length === 0 ? undefined : `${changed.join(', ')} differ`;
 }
 
 /** A derived key's OpenSSL context. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { CodecError, ERROR_CODES } from '../errors.js';
 import { ROOT_KEY_BYTES } from '../types.js';
+import { readKeyringFile, updateKeyringFile, type KeyringFile, type StoredVersion } from './keyring-file.js';
 import type { KeyVersionInfo, KeyVersionState, LatestKey, VersionedKeyStore } from './versioned-key-store.js';
 
 /** Options of {@link LocalKeyring}. */
@@ -15,24 +15,11 @@ export interface LocalKeyringOptions {
   readonly warn?: (message: string) => void;
 }
 
-interface StoredVersion {
-  version: number;
-  createdAt: string;
-  state: KeyVersionState;
-  /** base64; absent once destroyed */
-  material?: string;
-}
-
-interface KeyringFile {
-  format: 'temporal-vault-codec-keyring/v1';
-  keys: Record<string, { versions: StoredVersion[] }>;
-}
-
-const FILE_FORMAT = 'temporal-vault-codec-keyring/v1';
-
 /**
  * Versioned keys in a local JSON file: the embedded default for development and the quick start. Keys sit
- * unencrypted on disk, protected only by file mode 0600 — never use it in production; use Vault.
+ * unencrypted on disk, protected only by file mode 0600 — never use it in production; use Vault. Several processes
+ * may share the file: each change holds a lock across processes and replaces the file atomically (see
+ * `keyring-file.ts`).
  */
 export class LocalKeyring implements VersionedKeyStore {
   readonly kind = 'local-keyring';
@@ -148,55 +135,18 @@ export class LocalKeyring implements VersionedKeyStore {
   }
 
   async #read(): Promise<KeyringFile> {
-    let text: string;
-    try {
-      text = await readFile(this.#path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: FILE_FORMAT, keys: {} };
-      throw fileError(err);
-    }
-    await this.#warnOnce();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (cause) {
-      throw new CodecError(ERROR_CODES.invalidConfig, 'Keyring file is not valid JSON', { cause });
-    }
-    if (typeof parsed !== 'object' || parsed === null || (parsed as KeyringFile).format !== FILE_FORMAT) {
-      throw new CodecError(ERROR_CODES.invalidConfig, `Keyring file is not a ${FILE_FORMAT} file`);
-    }
-    return parsed as KeyringFile;
+    const { file, existed } = await readKeyringFile(this.#path);
+    if (existed) await this.#warnOnce();
+    return file;
   }
 
-  #update<T>(change: (file: KeyringFile) => T): Promise<T> {
-    // Writes are serialized within the process, and each one replaces the file atomically (write, then rename).
-    const run = this.#writes.then(async () => {
-      const file = await this.#read();
-      const result = change(file);
-      await this.#write(file);
-      return result;
-    });
+  async #update<T>(change: (file: KeyringFile) => T): Promise<T> {
+    // Queued within the process (no process contends with itself for the lock), locked across processes.
+    const run = this.#writes.then(() => updateKeyringFile(this.#path, change));
     this.#writes = run.catch(() => undefined);
-    return run;
-  }
-
-  async #write(file: KeyringFile): Promise<void> {
-    try {
-      await mkdir(dirname(this.#path), { recursive: true, mode: 0o700 });
-      const temp = `${this.#path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.#path);
-      await chmod(this.#path, 0o600);
-    } catch (err) {
-      throw fileError(err);
-    }
+    const result = await run;
     await this.#warnOnce();
+    return result;
   }
 
   async #warnOnce(): Promise<void> {
@@ -241,12 +191,4 @@ function decodeMaterial(material: string | undefined, keyId: string, version: nu
 
 function unknownKey(keyId: string): CodecError {
   return new CodecError(ERROR_CODES.unknownKey, 'Unknown key', { context: { keyId } });
-}
-
-function fileError(cause: unknown): CodecError {
-  const code = (cause as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new CodecError(ERROR_CODES.keySourceDenied, 'Keyring file is not accessible (permission denied)', { cause });
-  }
-  return new CodecError(ERROR_CODES.keySourceUnavailable, 'Keyring file could not be read or written', { cause });
 }

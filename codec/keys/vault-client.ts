@@ -1,5 +1,6 @@
 import createVaultClient from 'node-vault';
 import { CodecError, ERROR_CODES } from '../errors.js';
+import { silenceVaultDebug, silentDebug } from './vault-debug.js';
 
 /** HTTP methods the Vault API uses here. */
 export type VaultMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'LIST';
@@ -70,8 +71,11 @@ export class VaultClient {
     this.#retries = options.retries ?? 3;
     this.#backoffMs = options.backoffMs ?? 100;
     this.#onForbidden = options.onForbidden;
-    // Everything node-vault would read from the environment is passed explicitly.
+    // Everything node-vault would read from the environment is passed explicitly. Its debug output would print request
+    // bodies (keys, secret ids) under DEBUG=*: see vault-debug.ts.
+    silenceVaultDebug();
     this.#client = createVaultClient({
+      debug: silentDebug,
       endpoint: this.endpoint,
       apiVersion: 'v1',
       token: '',
@@ -97,6 +101,7 @@ export class VaultClient {
     for (let attempt = 0; ; attempt++) {
       // Outside the try: a failed login is already a typed error (and already retried by the auth method).
       const token = options.token ?? (typeof this.#token === 'string' ? this.#token : await this.#token());
+      silenceVaultDebug();
       try {
         const result: unknown = await this.#client.request({
           path,

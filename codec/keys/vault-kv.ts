@@ -3,6 +3,7 @@ import { CodecError, ERROR_CODES } from '../errors.js';
 import { ROOT_KEY_BYTES } from '../types.js';
 import { KEY_SOURCE_DEFAULTS } from './key-source.js';
 import type { VaultClient } from './vault-client.js';
+import { checkVaultMount } from './vault-mount-check.js';
 import type { KeyVersionInfo, KeyVersionState, LatestKey, VersionedKeyStore } from './versioned-key-store.js';
 
 /** Options of {@link VaultKvStore}. */
@@ -118,13 +119,9 @@ export class VaultKvStore implements VersionedKeyStore {
     return this.#material(response.data.data, keyId, version);
   }
 
-  async checkHealth(): Promise<void> {
-    // sys/health: proves that Vault answers and is unsealed (it needs no token, so it says nothing of the mount).
-    const health = await this.#client.request<{ sealed?: boolean }>(
-      'GET',
-      '/sys/health?standbyok=true&perfstandbyok=true',
-    );
-    if (health?.sealed === true) throw new CodecError(ERROR_CODES.keySourceUnavailable, 'Vault is sealed');
+  /** Checks Vault, the token and the KV v2 mount this store reads (see `checkVaultMount`). */
+  checkHealth(): Promise<void> {
+    return checkVaultMount(this.#client, this.#mount, 'kv-v2');
   }
 
   /** Creates version 1 (fails with ERR_INVALID_ARGUMENT if the key exists), setting `max_versions` first. */

@@ -1,6 +1,7 @@
 import { CodecError, ERROR_CODES } from '../errors.js';
 import { METADATA_KEYS, ROOT_KEY_BYTES } from '../types.js';
 import type { VaultClient } from './vault-client.js';
+import { checkVaultMount } from './vault-mount-check.js';
 import { classifyTransitError } from './vault-transit-errors.js';
 import { KEY_SOURCE_DEFAULTS } from './key-source.js';
 
@@ -192,13 +193,9 @@ export class VaultTransitClient {
     return this.#call<T>(method, `/${this.mount}/${path}`, body, { keyId });
   }
 
-  /** Throws ERR_KEY_SOURCE_UNAVAILABLE when Vault cannot be reached or is sealed (`sys/health` needs no token). */
-  async checkHealth(): Promise<void> {
-    const health = await this.#client.request<{ sealed?: boolean }>(
-      'GET',
-      '/sys/health?standbyok=true&perfstandbyok=true',
-    );
-    if (health?.sealed === true) throw new CodecError(ERROR_CODES.keySourceUnavailable, 'Vault is sealed');
+  /** Checks Vault, the token and the Transit mount (see `checkVaultMount`). */
+  checkHealth(): Promise<void> {
+    return checkVaultMount(this.#client, this.mount, 'transit');
   }
 
   async #call<T>(

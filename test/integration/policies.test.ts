@@ -199,6 +199,17 @@ describe('the shipped policies are enough for their roles', () => {
     }
   });
 
+  it('worker, codec-server and codec-server-decode: the readiness check passes in both modes', async () => {
+    for (const role of ['worker', 'codec-server', 'codec-server-decode'] as const) {
+      for (const [mode, make] of [
+        ['kv', kv],
+        ['transit', transit],
+      ] as const) {
+        await expect(make(tokens[role]).checkHealth(), `${role} ${mode}`).resolves.toBeUndefined();
+      }
+    }
+  });
+
   it('codec-server-decode: decodes in both modes; cannot encode in Transit mode; in KV mode it can (documented)', async () => {
     const token = tokens['codec-server-decode'];
     const transitCodec = new EncryptionCodec({ namespace: 'orders', keyProvider: transit(token) });

@@ -19,7 +19,7 @@ describe('codec server: loadConfig', () => {
     const config = loadConfig({}, []);
     expect(config).toMatchObject<Partial<ServerConfig>>({
       help: false,
-      listen: { host: '127.0.0.1', port: 8081 },
+      listen: { host: '127.0.0.1', port: 8081, allowedHosts: [] },
       keySource: { kind: 'local', keyringPath: '.codec-keyring.json' },
       namespaces: { default: 'default' },
       cors: { origins: ['http://localhost:8233', 'http://127.0.0.1:8233'], credentials: false, maxAgeSeconds: 600 },
@@ -39,7 +39,7 @@ describe('codec server: loadConfig', () => {
 
   it('reads environment variables, and flags win over them', () => {
     const env = { PORT: '9000', HOST: '0.0.0.0', LOG_LEVEL: 'debug', CODEC_MAX_PAYLOADS: '5' };
-    expect(loadConfig(env, []).listen).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(loadConfig(env, []).listen).toEqual({ host: '0.0.0.0', port: 9000, allowedHosts: [] });
     const config = loadConfig(env, ['--port', '9100', '--max-payloads=7', '--log-level', 'warn']);
     expect([config.listen.port, config.limits.maxPayloads, config.logLevel]).toEqual([9100, 7, 'warn']);
   });

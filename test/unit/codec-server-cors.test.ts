@@ -57,8 +57,20 @@ describe('codec server: CORS for the Web UI', () => {
   });
 
   it('puts CORS headers on error answers too, so the UI can read them', async () => {
-    const res = await request(open.app).post('/decode').set('Origin', UI).send('{bad').expect(400);
+    const res = await request(open.app)
+      .post('/decode')
+      .set('Origin', UI)
+      .set('Content-Type', 'application/json')
+      .send('{bad')
+      .expect(400);
     expect(res.headers['access-control-allow-origin']).toBe(UI);
+    const refused = await request(open.app)
+      .post('/decode')
+      .set('Origin', UI)
+      .set('Content-Type', 'text/plain')
+      .send('{}');
+    expect(refused.status).toBe(415);
+    expect(refused.headers['access-control-allow-origin']).toBe(UI);
   });
 
   it('in credentials mode echoes the exact origin with Access-Control-Allow-Credentials: true, never *', async () => {

@@ -28,7 +28,10 @@ describe('codec server under HTTP fuzzing', () => {
       const answer = await sendRaw(target.port, {
         method: 'POST',
         path: '/decode',
-        headers: [['X-Namespace', namespace]],
+        headers: [
+          ['X-Namespace', namespace],
+          ['Content-Type', 'application/json'],
+        ],
         body: Buffer.from('{"payloads":[]}'),
       });
       expect(answer.status).toBe(400);

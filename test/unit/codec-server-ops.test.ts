@@ -90,7 +90,7 @@ describe('codec server: audit lines', () => {
 
   it('audits failed requests too, with the error code', async () => {
     const h = harness();
-    await request(h.app).post('/decode').send('{oops').expect(400);
+    await request(h.app).post('/decode').set('Content-Type', 'application/json').send('{oops').expect(400);
     expect(h.auditLines()).toEqual([
       expect.objectContaining({ route: 'decode', status: 400, errorCode: 'ERR_BAD_REQUEST' }),
     ]);

@@ -91,13 +91,18 @@ describe('codec server: encode and decode', () => {
     expect(valueOfJsonPayload((res.body as { payloads: JsonPayload[] }).payloads[0])).toBe('q');
   });
 
-  it('parses the body as JSON whatever the Content-Type, including none and text/plain', async () => {
+  it('parses an application/json body (with a charset too); other types are refused with 415', async () => {
     const h = harness();
     const sealed = await encodeValues(h, ['ct']);
     const body = JSON.stringify({ payloads: sealed });
-    await request(h.app).post('/decode').set('Content-Type', 'text/plain').send(body).expect(200);
-    const noType = await request(h.app).post('/decode').send(Buffer.from(body)).expect(200);
-    expect(valueOfJsonPayload((noType.body as { payloads: JsonPayload[] }).payloads[0])).toBe('ct');
+    const json = await request(h.app)
+      .post('/decode')
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send(body)
+      .expect(200);
+    expect(valueOfJsonPayload((json.body as { payloads: JsonPayload[] }).payloads[0])).toBe('ct');
+    await request(h.app).post('/decode').set('Content-Type', 'text/plain').send(body).expect(415);
+    await request(h.app).post('/decode').send(Buffer.from(body)).expect(415);
   });
 
   it('answers as many payloads as it received, in order, for a mix of sealed and plain ones', async () => {

@@ -16,7 +16,9 @@ function build(env: Record<string, string>, ...args: string[]) {
 }
 
 describe('scripts/build-native.mjs', () => {
-  it('is a no-op when the module is newer than its source', () => {
+  it('is a no-op when the module is newer than its source and was built for this Node', () => {
+    // The first run brings a module built before the build record existed up to date.
+    expect(build({}).status).toBe(0);
     const before = statSync(built).mtimeMs;
     const run = build({});
     expect(run.status).toBe(0);
