@@ -9,7 +9,7 @@ import { deserializePayload } from './payload-proto.js';
 import { sealPayload } from './seal-payload.js';
 import { SealingSessions, type SealingSession } from './sealing-sessions.js';
 import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, V1_LAYOUT } from './types.js';
-import { HeaderReader, isEncrypted, type EncryptedHeader } from './wire-format.js';
+import { HeaderReader, isEncrypted, isStorageReference, type EncryptedHeader } from './wire-format.js';
 
 /** Options of {@link EncryptionCodec}. */
 export interface EncryptionCodecOptions {
@@ -40,7 +40,9 @@ const FORMAT = FORMAT_IDS.v1;
  * ```
  *
  * Payloads that are not `binary/encrypted` pass through `decode` unchanged (histories written before encryption
- * was turned on). Input payloads are never mutated. On a warm cache neither direction does I/O or key derivation.
+ * was turned on). External Storage references pass through both directions unchanged: with
+ * `payloadCodecs: [codec]` and `externalStorage`, the SDK seals first and stores the sealed payload, so the blob in
+ * the bucket is ciphertext and only the reference travels. Input payloads are never mutated. On a warm cache neither direction does I/O or key derivation.
  */
 export class EncryptionCodec implements PayloadCodec {
   readonly #namespace: string;
@@ -169,7 +171,11 @@ export class EncryptionCodec implements PayloadCodec {
     const out = new Array<Payload>(payloads.length);
     const { key, aad, nonces, metadata } = session;
     for (let i = 0; i < payloads.length; i++) {
-      out[i] = { metadata: metadata(), data: sealPayload(key, aad, assertPayload(payloads[i]), nonces) };
+      const payload = assertPayload(payloads[i]);
+      // A storage reference names a blob this codec sealed before it was stored; the storage layer must read it.
+      out[i] = isStorageReference(payload)
+        ? payload
+        : { metadata: metadata(), data: sealPayload(key, aad, payload, nonces) };
     }
     return out;
   }

@@ -5,11 +5,12 @@ export {
   FORMAT_IDS,
   METADATA_KEYS,
   MAX_PAYLOADS_PER_DERIVED_KEY,
+  STORAGE_REFERENCE,
   V1_LAYOUT,
   type FormatId,
   type KeyReference,
 } from './types.js';
-export { isEncrypted, readEncryptedHeader, type EncryptedHeader } from './wire-format.js';
+export { isEncrypted, isStorageReference, readEncryptedHeader, type EncryptedHeader } from './wire-format.js';
 export {
   aeadBackend,
   configureNativeAead,
