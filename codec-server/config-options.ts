@@ -3,6 +3,7 @@
  * with this table and `--help` prints it, so the two cannot drift apart. A flag wins over its environment variable.
  */
 import { KUBERNETES_SERVICE_ACCOUNT_TOKEN } from '../codec/index.js';
+import { STORAGE_OPTIONS } from './storage/storage-options.js';
 
 /** One configurable setting. */
 export interface OptionSpec {
@@ -210,6 +211,7 @@ export const OPTIONS = {
     type: 'string',
     description: 'auto (default): the native AES-GCM module when built; off: node:crypto; require: refuse without it',
   },
+  ...STORAGE_OPTIONS,
   logLevel: {
     flag: 'log-level',
     env: 'LOG_LEVEL',

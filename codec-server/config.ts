@@ -6,6 +6,7 @@ import { flag, httpUrl, integer, list, size, text } from './config-fields.js';
 import { OPTIONS, type OptionName, type OptionSpec } from './config-options.js';
 import { LOG_LEVELS, type AuthConfig, type ServerConfig } from './config-types.js';
 import { checkKeySource, keySourceFields, toKeyCache, toKeySource } from './config-vault.js';
+import { checkStorage, storageFields, toStorageSettings } from './storage/storage-settings.js';
 
 /** Origins of the `temporal server start-dev` Web UI, allowed by default so the quick start needs no flags. */
 const DEV_UI_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
@@ -40,6 +41,7 @@ const schema = z
       .union([z.literal('auto'), z.string().regex(/^[1-9][0-9]?$/, 'must be a number from 1 to 99, or auto')])
       .default('1'),
     shutdownGraceMs: integer(0, 3_600_000).default(10_000),
+    ...storageFields,
     nativeAead: z.enum(NATIVE_AEAD_MODES, `must be one of ${NATIVE_AEAD_MODES.join(', ')}`).default('auto'),
     logLevel: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('info'),
   })
@@ -47,6 +49,7 @@ const schema = z
     // Each rule names the fix, not only the fault: these messages are what an operator reads at boot.
     const fail = (path: OptionName, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     checkKeySource(raw, fail);
+    checkStorage(raw, fail);
     if (raw.workers !== '1' && (raw.keySource ?? 'local') === 'local' && raw.vaultAddr === undefined) {
       // Several processes creating keys in one file would race, and a lost key is lost data.
       fail('workers', 'needs a Vault key source: the local keyring file is for a single process');
@@ -150,6 +153,7 @@ function toConfig(raw: Raw): ServerConfig {
     cors: { origins: raw.corsOrigins.map(normalizeOrigin), credentials: raw.corsCredentials, maxAgeSeconds: 600 },
     auth,
     limits: { bodyBytes: raw.bodyLimit, maxPayloads: raw.maxPayloads, requestTimeoutMs: raw.requestTimeoutMs },
+    storage: toStorageSettings(raw),
     workers: raw.workers === 'auto' ? availableParallelism() : Number(raw.workers),
     shutdownGraceMs: raw.shutdownGraceMs,
     nativeAead: raw.nativeAead,

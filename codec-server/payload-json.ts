@@ -1,5 +1,6 @@
 import type { Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { STORAGE_REFERENCE, isStorageReference as isReference } from '../codec/index.js';
 import { HttpError, SERVER_ERROR_CODES, badRequest } from './http-error.js';
 
 /**
@@ -29,8 +30,7 @@ const INT64 = /^(0|[1-9][0-9]{0,18})$/;
 const EMPTY = new Uint8Array(0);
 
 /** Metadata `messageType` of an External Storage reference payload (`temporal.api.sdk.v1.ExternalStorageReference`). */
-export const STORAGE_REFERENCE_MESSAGE_TYPE = 'temporal.api.sdk.v1.ExternalStorageReference';
-const STORAGE_REFERENCE_BYTES = Buffer.from(STORAGE_REFERENCE_MESSAGE_TYPE, 'utf8');
+export const STORAGE_REFERENCE_MESSAGE_TYPE = STORAGE_REFERENCE.messageType;
 
 /**
  * Validates a request body and converts its payloads. Runs every check before any crypto, and fails on the first
@@ -153,10 +153,9 @@ export function payloadToJson(payload: Payload): JsonObject {
   return json;
 }
 
-/** True for an External Storage reference payload (metadata `messageType`), which the server never alters. */
+/** True for an External Storage reference payload (`json/protobuf` + its `messageType`), which encode never alters. */
 export function isStorageReference(payload: Payload): boolean {
-  const messageType = payload.metadata?.messageType;
-  return messageType !== undefined && messageType !== null && STORAGE_REFERENCE_BYTES.equals(messageType);
+  return isReference(payload);
 }
 
 function toBase64(bytes: Uint8Array): string {

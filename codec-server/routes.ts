@@ -11,6 +11,8 @@ import type { RouteLabel, ServerMetrics } from './metrics.js';
 import { resolveNamespace } from './namespace.js';
 import { isStorageReference, parsePayloadsBody, payloadToJson, type JsonObject } from './payload-json.js';
 import { requestContext, type DecodeFailure } from './request-context.js';
+import { downloadHandler } from './storage/download-route.js';
+import { preservesStorageRefs, resolveForDecode, type StorageStepDeps } from './storage/storage-step.js';
 
 /** Any path ending in `/encode` or `/decode`, as the Go SDK's handler matches them (`/{namespace}/decode` too). */
 const CODEC_PATH = /\/(encode|decode)$/;
@@ -24,6 +26,8 @@ export interface CodecRoutesDeps {
   readonly codecs: CodecRegistry;
   readonly authenticator: Authenticator;
   readonly metrics: ServerMetrics;
+  /** External storage for `/download` and reference retrieval in `/decode`; without it no namespace has storage. */
+  readonly storage?: StorageStepDeps;
 }
 
 /** The metrics and audit label of a path; a fixed set, whatever the client sends. */
@@ -36,8 +40,9 @@ export function classifyRoute(path: string): RouteLabel {
 }
 
 /**
- * `POST .../encode` and `POST .../decode` (query strings ignored, any Content-Type parsed as JSON), 405 with
- * `Allow: POST` for other methods, and 404 JSON for `.../download` (payload download is not offered).
+ * `POST .../encode`, `POST .../decode` (`?preserveStorageRefs=true` leaves storage references unresolved; other query
+ * parameters are ignored; any Content-Type is parsed as JSON) and `POST .../download` (storage references in, the
+ * payloads they name out, decoded), 405 with `Allow: POST` for other methods.
  */
 export function codecRoutes(deps: CodecRoutesDeps): Router {
   const router = express.Router();
@@ -45,15 +50,13 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
   const parseJson = express.json({ type: () => true, limit: deps.config.limits.bodyBytes, strict: false });
   const authenticate = authenticateRequest(deps.authenticator);
   router.post(CODEC_PATH, authenticate, parseJson, handle(deps));
-  router.all(CODEC_PATH, (req, _res, next) => {
+  router.post(DOWNLOAD_PATH, authenticate, parseJson, downloadHandler(deps));
+  router.all([CODEC_PATH, DOWNLOAD_PATH], (req, _res, next) => {
     next(
       new HttpError(405, SERVER_ERROR_CODES.methodNotAllowed, `${req.method} is not allowed; use POST`, {
         Allow: 'POST',
       }),
     );
-  });
-  router.all(DOWNLOAD_PATH, (_req, _res, next) => {
-    next(new HttpError(404, SERVER_ERROR_CODES.notFound, 'payload download is not supported by this codec server'));
   });
   return router;
 }
@@ -83,17 +86,27 @@ function prepare(deps: CodecRoutesDeps, req: Request, res: Response, action: 'en
 async function decode(deps: CodecRoutesDeps, req: Request, res: Response): Promise<void> {
   const { context, entries, codec } = prepare(deps, req, res, 'decode');
   const out: JsonObject[] = entries.map((entry) => entry.json);
+  // References become the (sealed) payloads they name, unless the caller asked to keep them.
+  const stored = await resolveForDecode(
+    deps.storage,
+    context.namespace ?? '',
+    entries.map((entry) => entry.payload),
+    preservesStorageRefs(req.query),
+  );
+  context.storageObjects = stored.objects;
   // Only our own encrypted payloads go to the codec; everything else (plain payloads, storage references, other
-  // codecs' output) is answered exactly as received.
+  // codecs' output) is answered exactly as received, a retrieved plain payload as retrieved.
   const positions: number[] = [];
   const sealed: Payload[] = [];
-  entries.forEach((entry, index) => {
-    if (!isStorageReference(entry.payload) && isEncrypted(entry.payload)) {
+  stored.payloads.forEach((payload, index) => {
+    if (!isStorageReference(payload) && isEncrypted(payload)) {
       positions.push(index);
-      sealed.push(entry.payload);
+      sealed.push(payload);
+    } else if (payload !== entries[index]?.payload) {
+      out[index] = payloadToJson(payload);
     }
   });
-  const failures: DecodeFailure[] = [];
+  const failures: DecodeFailure[] = [...stored.failures];
   const versions = new Set<string>();
   let fatal: CodecError | undefined;
   if (sealed.length > 0) {
@@ -111,6 +124,7 @@ async function decode(deps: CodecRoutesDeps, req: Request, res: Response): Promi
     });
   }
   context.keyVersions = [...versions].sort();
+  failures.sort((a, b) => a.index - b.index);
   context.decodeFailures = failures;
   // One payload that cannot be decoded for lack of a key source means none can: let the client retry the request.
   if (fatal !== undefined) throw fatal;

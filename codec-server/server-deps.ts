@@ -10,12 +10,14 @@ import { createKeyProvider } from './key-source.js';
 import { createLogger, type ServerLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createStaticAuthenticator, parseStaticTokens } from './static-tokens.js';
+import { createStorageRegistry } from './storage/create-storage-registry.js';
+import type { StorageRegistry } from './storage/storage-registry.js';
 
 /** Replaceable inputs of {@link createServerDeps}. */
 export interface ServerDepsOptions {
   /** Where log lines go. Default stdout. */
   readonly logDestination?: DestinationStream;
-  /** Reads the static tokens file. Default `fs.readFile` as UTF-8. */
+  /** Reads the static tokens file and the storage configuration file. Default `fs.readFile` as UTF-8. */
   readonly readFile?: (path: string) => Promise<string>;
   /** `fetch` for the JWKS. Default the global one. */
   readonly fetch?: typeof fetch;
@@ -24,6 +26,7 @@ export interface ServerDepsOptions {
 /** The app's dependencies as `main.ts` builds them, plus what it needs to describe and release them. */
 export interface ServerDeps extends AppDeps {
   readonly codecs: CodecRegistry;
+  readonly storage: StorageRegistry;
   /** Where keys come from, for the startup line (no secrets). */
   readonly keySourceDescription: string;
   /** Zeroes cached keys and stops timers. */
@@ -49,8 +52,10 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
   });
   const codecs = new CodecRegistry({ keyProvider: provider });
   let authenticator: Authenticator;
+  let storage: StorageRegistry;
   try {
     authenticator = await createAuthenticator(config.auth, options);
+    storage = await createStorageRegistry(config.storage, options.readFile ?? ((path) => fsReadFile(path, 'utf8')));
   } catch (err) {
     await provider.close();
     throw err;
@@ -60,11 +65,13 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     provider,
     codecs,
     authenticator,
+    storage,
     logger,
     metrics,
     keySourceDescription: description,
     async close() {
       codecs.close();
+      storage.close();
       await provider.close();
     },
   };
