@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installS3Proxy } from './tools/s3proxy.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools');
@@ -182,6 +183,10 @@ try {
 }
 resolved.chromium = chromium.bin;
 console.log(`install-tools: chromium: ${chromium.bin} (from ${chromium.source}) - ${chromiumVersion}`);
+
+const s3proxy = installS3Proxy({ toolsDir, findOnPath, fail });
+Object.assign(resolved, { s3proxy: s3proxy.jar, java: s3proxy.java });
+console.log(`install-tools: s3proxy: ${s3proxy.jar} (from ${s3proxy.source}) - ${s3proxy.version}`);
 
 mkdirSync(toolsDir, { recursive: true });
 writeFileSync(join(toolsDir, 'tools.json'), `${JSON.stringify(resolved, null, 2)}\n`);
