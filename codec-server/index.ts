@@ -23,6 +23,7 @@ export {
   parsePayloadsBody,
   payloadToJson,
   STORAGE_REFERENCE_MESSAGE_TYPE,
+  type JsonObject,
   type ParsedPayload,
 } from './payload-json.js';
 export { createServerDeps, type ServerDeps, type ServerDepsOptions } from './server-deps.js';
