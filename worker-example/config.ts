@@ -24,6 +24,16 @@ export type KeySourceConfig =
       readonly retries: number;
     };
 
+/** External payload storage (off unless `EXTERNAL_STORAGE=s3`). */
+export interface ExampleStorageConfig {
+  readonly bucket: string;
+  /** An S3-compatible endpoint; default AWS S3. */
+  readonly endpoint?: string;
+  readonly region?: string;
+  /** Sealed payloads of at least this many bytes are stored. */
+  readonly thresholdBytes: number;
+}
+
 /** Everything the example worker and client need, read once at start-up by {@link loadExampleConfig}. */
 export interface ExampleConfig {
   /** Frontend address, `host:port`. */
@@ -33,6 +43,8 @@ export interface ExampleConfig {
   readonly keySource: KeySourceConfig;
   /** How long "the newest key version" is cached, so a rotation reaches this process within that time. */
   readonly latestKeyTtlMs: number;
+  /** Set with `EXTERNAL_STORAGE=s3`: large payloads go to S3 (sealed), the history keeps references. */
+  readonly storage?: ExampleStorageConfig;
 }
 
 const nonEmpty = z.string().trim().min(1);
@@ -53,6 +65,16 @@ const envSchema = z.object({
   VAULT_TIMEOUT_MS: milliseconds.default(5_000),
   VAULT_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   KEY_LATEST_TTL_MS: milliseconds.default(60_000),
+  EXTERNAL_STORAGE: z.enum(['off', 's3']).default('off'),
+  // The codec server's names: one environment file configures both. Credentials: the AWS SDK's default chain.
+  CODEC_STORAGE_BUCKET: nonEmpty.optional(),
+  CODEC_STORAGE_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_REGION: nonEmpty.optional(),
+  CODEC_STORAGE_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024),
 });
 
 /**
@@ -92,11 +114,24 @@ export function loadExampleConfig(env: Readonly<Record<string, string | undefine
       retries: e.VAULT_RETRIES,
     };
   }
+  let storage: ExampleStorageConfig | undefined;
+  if (e.EXTERNAL_STORAGE === 's3') {
+    if (e.CODEC_STORAGE_BUCKET === undefined) {
+      throw new CodecError(ERROR_CODES.invalidConfig, 'EXTERNAL_STORAGE=s3 needs CODEC_STORAGE_BUCKET');
+    }
+    storage = Object.freeze({
+      bucket: e.CODEC_STORAGE_BUCKET,
+      ...(e.CODEC_STORAGE_ENDPOINT === undefined ? {} : { endpoint: e.CODEC_STORAGE_ENDPOINT }),
+      ...(e.AWS_REGION === undefined ? {} : { region: e.AWS_REGION }),
+      thresholdBytes: e.CODEC_STORAGE_THRESHOLD,
+    });
+  }
   return Object.freeze({
     temporalAddress: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.TASK_QUEUE,
     keySource: Object.freeze(keySource),
     latestKeyTtlMs: e.KEY_LATEST_TTL_MS,
+    ...(storage === undefined ? {} : { storage }),
   });
 }
