@@ -20,7 +20,7 @@ export interface S3Server {
   /** A client for the test's own looks into the store. */
   readonly client: S3Client;
   createBucket(name: string): Promise<void>;
-  /** Every object of `bucket`: key and bytes. */
+  /** Every object of `bucket`: key and bytes (not the directory entries S3Proxy's filesystem backend lists). */
   objects(bucket: string): Promise<Array<{ key: string; bytes: Buffer }>>;
   /** Kills the server (as a crash or outage would); its objects stay on disk. */
   kill(): Promise<void>;
@@ -138,7 +138,8 @@ export async function startS3Server(): Promise<S3Server> {
       let token: string | undefined;
       do {
         const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-        for (const item of page.Contents ?? []) {
+        // The filesystem backend lists the directories of a key's path as empty `.../` entries: not objects.
+        for (const item of (page.Contents ?? []).filter((entry) => entry.Key?.endsWith('/') === false)) {
           const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: item.Key }));
           found.push({ key: item.Key!, bytes: Buffer.from(await object.Body!.transformToByteArray()) });
         }
