@@ -3,6 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStorageReference } from '../../codec/index.js';
 import { runArchive } from '../../worker-example/client.js';
+import { archiveDocument } from '../../worker-example/workflows.js';
 import { artifactPath, launchChromium } from '../support/browser.js';
 import { waitUntil } from '../support/managed-process.js';
 import { runTemporalCli } from '../support/temporal-dev-server.js';
@@ -165,4 +166,47 @@ describe('the Web UI of the dev server', () => {
       await browser.close();
     }
   });
+});
+
+describe('the store going down mid-run', () => {
+  it('makes downloads answer 503 until it is back, workers retry, and no workflow fails or is lost', async () => {
+    const taskQueue = 'storage-outage';
+    // Half a mebibyte each: over the 256 KiB threshold, so every input is stored before the workflow starts.
+    const docs = Array.from({ length: 5 }, (_, i) => bigDocument(0.5, `outage-${i}`));
+    const handles = await Promise.all(
+      docs.map(({ document }) =>
+        stack.clients.client.workflow.start(archiveDocument, {
+          taskQueue,
+          workflowId: `archive-${document.documentId}`,
+          args: [document],
+        }),
+      ),
+    );
+    await stack.s3.kill();
+    const worker = await stack.startWorker(taskQueue);
+
+    // Each first workflow task fails on retrieving its input and is retried by the server; none fails for good.
+    for (const handle of handles) {
+      await waitUntil(
+        async () => {
+          const { raw } = await stack.clients.rawClient.workflow.getHandle(handle.workflowId).describe();
+          return (raw.pendingWorkflowTask?.attempt ?? 0) >= 2 ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, description: `a retried workflow task for ${handle.workflowId}` },
+      );
+    }
+    const down = await post('/download', [inputReference]);
+    expect([down.status, down.body.error?.code]).toEqual([503, 'ERR_STORAGE_UNAVAILABLE']);
+    expect((await post('/decode', [inputReference])).status).toBe(503);
+    // Rendering a history does not need the store: the Web UI's /decode keeps references.
+    expect((await post('/decode?preserveStorageRefs=true', [inputReference])).status).toBe(200);
+
+    await stack.s3.restart();
+    const again = await post('/download', [inputReference]);
+    expect(again.status).toBe(200);
+    const archived = await Promise.all(handles.map((handle) => handle.result()));
+    expect(archived.map((a) => a.pages)).toEqual(docs.map((d) => d.document.pages));
+    for (const handle of handles) expect((await handle.describe()).status.name).toBe('COMPLETED');
+    expect(worker.worker.getState()).toBe('RUNNING');
+  }, 180_000);
 });
