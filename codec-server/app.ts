@@ -13,6 +13,8 @@ import { opsRoutes } from './ops-routes.js';
 import { requestGuards } from './request-guards.js';
 import { classifyRoute, codecRoutes } from './routes.js';
 import { startRequestContext } from './request-context.js';
+import { createStorageMetrics } from './storage/storage-metrics.js';
+import type { StorageRegistry } from './storage/storage-registry.js';
 
 /** Everything the app uses, passed in so tests can swap any of it. */
 export interface AppDeps {
@@ -27,6 +29,8 @@ export interface AppDeps {
   readonly metrics: ServerMetrics;
   /** Milliseconds clock for durations. Default `performance.now`. */
   readonly clock?: () => number;
+  /** External payload storage per namespace (`/download`, references in `/decode`). Default: none configured. */
+  readonly storage?: StorageRegistry;
   /** True once shutdown began (readiness fails). Default: never. */
   readonly isShuttingDown?: () => boolean;
 }
@@ -37,6 +41,7 @@ export interface AppDeps {
  * ```
  * request -> context (metrics, audit) -> CORS -> Host and Origin guards -> /healthz /readyz /metrics
  *                          -> .../encode .../decode: application/json -> auth -> JSON body -> namespace -> codec
+ *                          -> .../download: application/json -> auth -> JSON body -> namespace -> storage -> codec
  *                                            -> 404 -> error handler (one JSON error shape)
  * ```
  */
@@ -64,7 +69,9 @@ export function createApp(deps: AppDeps): Express {
       const durationMs = clock() - context.startedAt;
       const aborted = !res.writableFinished;
       metrics.recordRequest(context.route, res.statusCode, durationMs / 1000);
-      if (context.route === 'encode' || context.route === 'decode') audit(context, res.statusCode, durationMs, aborted);
+      if (context.route === 'encode' || context.route === 'decode' || context.route === 'download') {
+        audit(context, res.statusCode, durationMs, aborted);
+      }
     });
     next();
   });
@@ -85,7 +92,11 @@ export function createApp(deps: AppDeps): Express {
       isShuttingDown: deps.isShuttingDown ?? (() => false),
     }),
   );
-  app.use(codecRoutes({ config, codecs, authenticator, metrics }));
+  const storage =
+    deps.storage === undefined
+      ? undefined
+      : { registry: deps.storage, metrics: createStorageMetrics(metrics.registry) };
+  app.use(codecRoutes({ config, codecs, authenticator, metrics, ...(storage === undefined ? {} : { storage }) }));
   app.use(notFound());
   app.use(errorHandler(logger, config.limits));
   return app;

@@ -16,6 +16,8 @@ export interface AuditEntry {
   readonly keyVersions: readonly string[];
   readonly decodeErrors: ReadonlyArray<{ readonly index: number; readonly code: string }>;
   readonly decodeErrorCount: number;
+  /** `bucket/key` of the external storage objects retrieved, when any were (decode and download). */
+  readonly storageObjects?: readonly string[];
   readonly status: number;
   readonly errorCode: string | null;
   readonly durationMs: number;
@@ -27,7 +29,7 @@ export interface AuditEntry {
 export type AuditLog = (context: RequestContext, status: number, durationMs: number, aborted: boolean) => void;
 
 /**
- * One JSON line per encode or decode request (`"log":"audit"`), built only from the request context: identifiers,
+ * One JSON line per encode, decode or download request (`"log":"audit"`), built only from the request context: identifiers,
  * counts and codes. Payload bytes, tokens and keys never enter the context, so they cannot reach this line.
  */
 export function createAuditLog(logger: ServerLogger): AuditLog {
@@ -43,6 +45,9 @@ export function createAuditLog(logger: ServerLogger): AuditLog {
       keyVersions: context.keyVersions ?? [],
       decodeErrors: failures.slice(0, MAX_AUDITED_FAILURES),
       decodeErrorCount: failures.length,
+      ...(context.storageObjects === undefined || context.storageObjects.length === 0
+        ? {}
+        : { storageObjects: context.storageObjects }),
       status,
       errorCode: context.errorCode ?? null,
       durationMs: Math.round(durationMs * 1000) / 1000,

@@ -15,6 +15,7 @@ import {
 } from '../codec/index.js';
 import { LOG_LEVELS } from './config-types.js';
 import { parseHost } from './request-guards.js';
+import { STORAGE_SETTINGS } from './storage/storage-options.js';
 
 const { duration, flag, httpUrl, integer, list, size, text } = settingFields;
 
@@ -316,6 +317,7 @@ export const SERVER_ONLY_SETTINGS = {
   ...NAMESPACES_AND_CORS,
   ...AUTH,
   ...CODEC_POLICY,
+  ...STORAGE_SETTINGS,
   ...SERVING,
 };
 
@@ -327,6 +329,7 @@ export const SERVER_SETTINGS = {
   ...NAMESPACES_AND_CORS,
   ...AUTH,
   ...CODEC_POLICY,
+  ...STORAGE_SETTINGS,
   ...SERVING,
 };
 

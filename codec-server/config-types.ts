@@ -1,4 +1,5 @@
 import type { KeySourceConfig, NativeAeadMode, UnencryptedMode } from '../codec/index.js';
+import type { StorageSettings } from './storage/storage-settings.js';
 
 /** Log levels accepted by `--log-level` (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -82,6 +83,8 @@ export interface ServerConfig {
     readonly maxPayloads: number;
     readonly requestTimeoutMs: number;
   };
+  /** External payload storage per namespace (`/download`, references in `/decode`). */
+  readonly storage: StorageSettings;
   /** Server processes sharing the port (node:cluster); 1 serves from this process. */
   readonly workers: number;
   readonly shutdownGraceMs: number;

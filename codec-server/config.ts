@@ -15,6 +15,7 @@ import {
 } from '../codec/index.js';
 import { checkServerSettings } from './config-rules.js';
 import { SERVER_ONLY_SETTINGS, SERVER_SETTINGS, type ServerSettingName } from './config-settings.js';
+import { checkStorage, toStorageSettings } from './storage/storage-settings.js';
 import type { AuthConfig, KeyCacheConfig, ServerConfig } from './config-types.js';
 
 const schema = z.object(settingSchemas(SERVER_ONLY_SETTINGS));
@@ -35,7 +36,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ar
   const fail = (setting: ServerSettingName, message: string) => problems.push({ setting, message });
   // As a refinement, the rules also run when some single setting is invalid, so that every problem is listed at once.
   const parsed = schema
-    .superRefine((raw) => checkServerSettings(raw, keySource.ok ? keySource.config.kind : undefined, fail))
+    .superRefine((raw) => {
+      checkServerSettings(raw, keySource.ok ? keySource.config.kind : undefined, fail);
+      checkStorage(raw, fail);
+    })
     .safeParse(pick(values, SERVER_ONLY_SETTINGS));
   if (!parsed.success) for (const issue of parsed.error.issues) fail(issue.path[0] as ServerSettingName, issue.message);
   if (problems.length > 0 || !parsed.success || !keySource.ok) {
@@ -100,6 +104,7 @@ function toConfig(raw: Raw, keySource: KeySourceConfig): ServerConfig {
     cors: { origins: raw.corsOrigins.map(normalizeOrigin), credentials: raw.corsCredentials, maxAgeSeconds: 600 },
     auth,
     limits: { bodyBytes: raw.bodyLimit, maxPayloads: raw.maxPayloads, requestTimeoutMs: raw.requestTimeoutMs },
+    storage: toStorageSettings(raw),
     workers: raw.workers === 'auto' ? availableParallelism() : Number(raw.workers),
     shutdownGraceMs: raw.shutdownGraceMs,
     nativeAead: raw.nativeAead,

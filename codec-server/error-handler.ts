@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { CodecError, ERROR_CODES, type CodecErrorCode } from '../codec/index.js';
+import { STORAGE_ERROR_CODES, StorageError, type StorageErrorCode } from '../codec/storage/index.js';
 import { HttpError, SERVER_ERROR_CODES } from './http-error.js';
 import type { ServerLogger } from './logger.js';
 import { requestContext } from './request-context.js';
@@ -10,6 +11,8 @@ import { requestContext } from './request-context.js';
  * - 400: the payload or request is at fault (tampered, unknown key or version, destroyed key, wrong namespace).
  * - 503: the key source is unreachable (`retryable`); the client should retry.
  * - 500: the server is misconfigured (Vault denies its token, bad key material, bad configuration).
+ *
+ * Storage errors keep their code too, see {@link statusOfStorageError}.
  */
 const CODEC_STATUS: Readonly<Record<CodecErrorCode, number>> = {
   [ERROR_CODES.decryptionFailed]: 400,
@@ -29,6 +32,29 @@ const CODEC_STATUS: Readonly<Record<CodecErrorCode, number>> = {
   [ERROR_CODES.invalidConfig]: 500,
   [ERROR_CODES.internal]: 500,
 };
+
+/**
+ * External storage: 4xx when the reference or request is at fault (410 for an object that is gone: a 404 would read
+ * as "this server has no /download"), 502 when the store answered wrongly or refused us, 503 (retryable) when it is
+ * unreachable or timed out.
+ */
+const STORAGE_STATUS: Readonly<Record<StorageErrorCode, number>> = {
+  [STORAGE_ERROR_CODES.notReference]: 400,
+  [STORAGE_ERROR_CODES.malformedReference]: 400,
+  [STORAGE_ERROR_CODES.foreignReference]: 400,
+  [STORAGE_ERROR_CODES.notConfigured]: 400,
+  [STORAGE_ERROR_CODES.tooManyReferences]: 413,
+  [STORAGE_ERROR_CODES.blobTooLarge]: 413,
+  [STORAGE_ERROR_CODES.objectNotFound]: 410,
+  [STORAGE_ERROR_CODES.integrity]: 502,
+  [STORAGE_ERROR_CODES.refused]: 502,
+  [STORAGE_ERROR_CODES.unavailable]: 503,
+};
+
+/** The HTTP status a storage error maps to. */
+export function statusOfStorageError(err: StorageError): number {
+  return STORAGE_STATUS[err.code] ?? 502;
+}
 
 /** The HTTP status a codec error maps to. */
 export function statusOfCodecError(err: CodecError): number {
@@ -64,6 +90,10 @@ interface BodyParserError {
 export function toErrorAnswer(err: unknown, limits: { readonly bodyBytes: number }): ErrorAnswer {
   if (err instanceof HttpError)
     return { status: err.status, code: err.code, message: err.message, headers: err.headers };
+  if (err instanceof StorageError) {
+    // Messages name fields and limits, never object contents or credentials (the store's own text stays in `cause`).
+    return { status: statusOfStorageError(err), code: err.code, message: err.message };
+  }
   if (err instanceof CodecError) {
     const status = statusOfCodecError(err);
     // 4xx messages describe the client's payload; 5xx details (Vault paths, policies) stay in the server log.
@@ -119,7 +149,7 @@ export function notFound(): RequestHandler {
       new HttpError(
         404,
         SERVER_ERROR_CODES.notFound,
-        `no route for ${req.method} ${path}; use POST /encode or /decode`,
+        `no route for ${req.method} ${path}; use POST /encode, /decode or /download`,
       ),
     );
   };

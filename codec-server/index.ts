@@ -29,7 +29,14 @@ export {
   type Role,
 } from './permissions.js';
 export { HttpError, SERVER_ERROR_CODES, type ServerErrorCode } from './http-error.js';
-export { statusOfCodecError } from './error-handler.js';
-export { parsePayloadsBody, payloadToJson, type ParsedPayload } from './payload-json.js';
+export { statusOfCodecError, statusOfStorageError } from './error-handler.js';
+export { parsePayloadsBody, payloadToJson, type JsonObject, type ParsedPayload } from './payload-json.js';
 export { createServerDeps, type ServerDeps, type ServerDepsOptions } from './server-deps.js';
 export { startServer, type RunningServer, type StartServerOptions } from './server.js';
+export { StorageRegistry, type StorageConnection, type StorageRegistryOptions } from './storage/storage-registry.js';
+export { createStorageRegistry } from './storage/create-storage-registry.js';
+export { parseStorageConfig, type StorageConfigEntries } from './storage/storage-config-file.js';
+export { S3NamespaceStorage, type NamespaceStorage } from './storage/namespace-storage.js';
+export { retrieveReferences, type RetrieveOptions, type RetrieveOutcome } from './storage/retrieve-references.js';
+export { resolveForDecode, retrieveForDownload, type StorageStepDeps } from './storage/storage-step.js';
+export type { NamespaceStorageSettings, StorageLimits, StorageSettings } from './storage/storage-settings.js';

@@ -22,6 +22,8 @@ export interface RequestContext {
   /** `keyId:version` of every key version used, sorted, without duplicates. */
   keyVersions?: readonly string[];
   decodeFailures?: readonly DecodeFailure[];
+  /** `bucket/key` of the external storage objects retrieved (capped), for the audit line. */
+  storageObjects?: readonly string[];
   /** Code of the error the request ended with, if it did. */
   errorCode?: string;
 }

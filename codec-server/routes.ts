@@ -1,3 +1,4 @@
+import type { Payload } from '@temporalio/common';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { CodecError, type MultiNamespaceCodec, type PayloadResult } from '../codec/index.js';
 import { authenticateRequest, authorize, type Authenticator } from './auth.js';
@@ -10,6 +11,8 @@ import { resolveNamespace } from './namespace.js';
 import { parsePayloadsBody, payloadToJson, type JsonObject, type ParsedPayload } from './payload-json.js';
 import { requestContext, type DecodeFailure } from './request-context.js';
 import { requireJsonBody } from './request-guards.js';
+import { downloadHandler } from './storage/download-route.js';
+import { preservesStorageRefs, resolveForDecode, type StorageStepDeps } from './storage/storage-step.js';
 
 /** Any path ending in `/encode` or `/decode`, as the Go SDK's handler matches them (`/{namespace}/decode` too). */
 const CODEC_PATH = /\/(encode|decode)$/;
@@ -24,6 +27,8 @@ export interface CodecRoutesDeps {
   readonly codecs: MultiNamespaceCodec;
   readonly authenticator: Authenticator;
   readonly metrics: ServerMetrics;
+  /** External storage for `/download` and reference retrieval in `/decode`; without it no namespace has storage. */
+  readonly storage?: StorageStepDeps;
 }
 
 /** The metrics and audit label of a path; a fixed set, whatever the client sends. */
@@ -36,8 +41,9 @@ export function classifyRoute(path: string): RouteLabel {
 }
 
 /**
- * `POST .../encode` and `POST .../decode` (query strings ignored, `Content-Type: application/json` required), 405
- * with `Allow: POST` for other methods, and 404 JSON for `.../download` (payload download is not offered).
+ * `POST .../encode`, `POST .../decode` (`?preserveStorageRefs=true` leaves storage references unresolved; other query
+ * parameters are ignored; `Content-Type: application/json` required) and `POST .../download` (storage references in,
+ * the payloads they name out, decoded), 405 with `Allow: POST` for other methods.
  */
 export function codecRoutes(deps: CodecRoutesDeps): Router {
   const router = express.Router();
@@ -45,15 +51,13 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
   const parseJson = express.json({ type: () => true, limit: deps.config.limits.bodyBytes, strict: false });
   const authenticate = authenticateRequest(deps.authenticator);
   router.post(CODEC_PATH, requireJsonBody(), authenticate, parseJson, handle(deps));
-  router.all(CODEC_PATH, (req, _res, next) => {
+  router.post(DOWNLOAD_PATH, requireJsonBody(), authenticate, parseJson, downloadHandler(deps));
+  router.all([CODEC_PATH, DOWNLOAD_PATH], (req, _res, next) => {
     next(
       new HttpError(405, SERVER_ERROR_CODES.methodNotAllowed, `${req.method} is not allowed; use POST`, {
         Allow: 'POST',
       }),
     );
-  });
-  router.all(DOWNLOAD_PATH, (_req, _res, next) => {
-    next(new HttpError(404, SERVER_ERROR_CODES.notFound, 'payload download is not supported by this codec server'));
   });
   return router;
 }
@@ -82,31 +86,42 @@ function prepare(deps: CodecRoutesDeps, req: Request, res: Response, action: 'en
 
 /**
  * The JSON answer for each payload's result: a payload the codec left untouched is answered exactly as received
- * (plain payloads, storage references, other codecs' output), one it sealed or opened in protojson form.
+ * (plain payloads, storage references, other codecs' output), or as retrieved from storage; one it sealed or opened
+ * in protojson form.
  */
-function answerOf(entry: ParsedPayload, result: PayloadResult & { ok: true }, versions: Set<string>): JsonObject {
-  if (result.key === undefined) return entry.json;
+function answerOf(
+  entry: ParsedPayload,
+  result: PayloadResult & { ok: true },
+  versions: Set<string>,
+  input: Payload = entry.payload,
+): JsonObject {
+  if (result.key === undefined) return input === entry.payload ? entry.json : payloadToJson(input);
   versions.add(`${result.key.keyId}:${result.key.version}`);
   return payloadToJson(result.payload);
 }
 
 async function decode(deps: CodecRoutesDeps, req: Request, res: Response): Promise<void> {
   const { context, entries, codec } = prepare(deps, req, res, 'decode');
+  // References become the (sealed) payloads they name, unless the caller asked to keep them.
+  const stored = await resolveForDecode(
+    deps.storage,
+    context.namespace ?? '',
+    entries.map((entry) => entry.payload),
+    preservesStorageRefs(req.query),
+  );
+  context.storageObjects = stored.objects;
   const results =
     entries.length === 0
       ? []
-      : await withDeadline(
-          codec.decodeSettled(entries.map((entry) => entry.payload)),
-          deps.config.limits.requestTimeoutMs,
-        );
+      : await withDeadline(codec.decodeSettled(stored.payloads), deps.config.limits.requestTimeoutMs);
   const out = new Array<JsonObject>(entries.length);
-  const failures: DecodeFailure[] = [];
+  const failures: DecodeFailure[] = [...stored.failures];
   const versions = new Set<string>();
   let fatal: CodecError | undefined;
   results.forEach((result, index) => {
     const entry = entries[index]!;
     if (result.ok) {
-      out[index] = answerOf(entry, result, versions);
+      out[index] = answerOf(entry, result, versions, stored.payloads[index]);
       return;
     }
     out[index] = entry.json;
@@ -115,6 +130,7 @@ async function decode(deps: CodecRoutesDeps, req: Request, res: Response): Promi
     else fatal ??= result.error;
   });
   context.keyVersions = [...versions].sort();
+  failures.sort((a, b) => a.index - b.index);
   context.decodeFailures = failures;
   // One payload that cannot be decoded for lack of a key source means none can: let the client retry the request.
   if (fatal !== undefined) throw fatal;

@@ -18,12 +18,14 @@ import { createJwtAuthenticator } from './jwt-auth.js';
 import { createLogger, type ServerLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createStaticAuthenticator, parseStaticTokens } from './static-tokens.js';
+import { createStorageRegistry } from './storage/create-storage-registry.js';
+import type { StorageRegistry } from './storage/storage-registry.js';
 
 /** Replaceable inputs of {@link createServerDeps}. */
 export interface ServerDepsOptions {
   /** Where log lines go. Default stdout. */
   readonly logDestination?: DestinationStream;
-  /** Reads the static tokens file. Default `fs.readFile` as UTF-8. */
+  /** Reads the static tokens file and the storage configuration file. Default `fs.readFile` as UTF-8. */
   readonly readFile?: (path: string) => Promise<string>;
   /** `fetch` for the JWKS. Default the global one. */
   readonly fetch?: typeof fetch;
@@ -34,6 +36,7 @@ export interface ServerDepsOptions {
 /** The app's dependencies as `main.ts` builds them, plus what it needs to describe and release them. */
 export interface ServerDeps extends AppDeps {
   readonly codecs: MultiNamespaceCodec;
+  readonly storage: StorageRegistry;
   /** Where keys come from, for the startup line (no secrets). */
   readonly keySourceDescription: string;
   /** Zeroes cached keys and stops timers (the key cache's and the Vault auth's). */
@@ -61,12 +64,14 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
   const provider = keySource.provider;
   const codecs = createCodecs(config, provider, metrics, aead);
   let authenticator: Authenticator;
+  let storage: StorageRegistry;
   try {
     authenticator = await createAuthenticator(config.auth, options);
     if (config.auth.mode === 'jwt' && config.auth.audience === undefined) {
       // Without an audience check, a token the issuer minted for any other service is accepted here too.
       logger.warn('jwt auth without --jwt-audience: tokens the issuer minted for any service are accepted');
     }
+    storage = await createStorageRegistry(config.storage, options.readFile ?? ((path) => fsReadFile(path, 'utf8')));
   } catch (err) {
     await keySource.close();
     throw err;
@@ -76,11 +81,13 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     provider,
     codecs,
     authenticator,
+    storage,
     logger,
     metrics,
     keySourceDescription: keySource.describe(),
     async close() {
       codecs.close();
+      storage.close();
       await keySource.close();
     },
   };

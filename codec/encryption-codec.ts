@@ -63,7 +63,10 @@ const MAX_AAD_MEMO = 4096;
  *
  * The key scope (namespace, key id) is computed once, here. Payloads that are not `binary/encrypted` pass through
  * `decode` unchanged with `unencrypted: 'allow'` (the default, for histories written before encryption was turned
- * on) and fail with `ERR_UNENCRYPTED_PAYLOAD` with `'reject'`; external storage references pass through both ways. Input payloads are never mutated. On a warm cache neither direction does I/O or key derivation.
+ * on) and fail with `ERR_UNENCRYPTED_PAYLOAD` with `'reject'`. External storage references pass through both ways
+ * unchanged: with `payloadCodecs: [codec]` and `externalStorage`, the SDK seals first and stores the sealed payload,
+ * so the blob in the bucket is ciphertext and only the reference travels. Input payloads are never mutated. On a
+ * warm cache neither direction does I/O or key derivation.
  */
 export class EncryptionCodec implements PayloadCodec {
   readonly #scope: KeyScope;

@@ -17,6 +17,7 @@ export {
   FORMAT_IDS,
   METADATA_KEYS,
   MAX_PAYLOADS_PER_DERIVED_KEY,
+  STORAGE_REFERENCE,
   V1_LAYOUT,
   type FormatId,
   type KeyReference,

@@ -59,3 +59,14 @@ export interface KeyReference {
   /** Transit envelope mode: the wrapped data key carried by the payload. */
   readonly wrappedKey?: string;
 }
+
+/**
+ * How an External Storage reference payload (`temporal.api.sdk.v1.ExternalStorageReference`) is marked, as every
+ * Temporal SDK writes it: `json/protobuf` encoding, this message type, the reference as protojson in `data`, and the
+ * stored blob's size in `externalPayloads[0].sizeBytes`. References point at blobs the codec has already sealed, so
+ * the codec passes them through both ways.
+ */
+export const STORAGE_REFERENCE = {
+  encoding: 'json/protobuf',
+  messageType: 'temporal.api.sdk.v1.ExternalStorageReference',
+} as const;

@@ -1,6 +1,13 @@
 import type { Payload } from '@temporalio/common';
 import { CodecError, ERROR_CODES } from './errors.js';
-import { ENCRYPTED_ENCODING, FORMAT_IDS, METADATA_KEYS, type FormatId, type KeyReference } from './types.js';
+import {
+  ENCRYPTED_ENCODING,
+  FORMAT_IDS,
+  METADATA_KEYS,
+  STORAGE_REFERENCE,
+  type FormatId,
+  type KeyReference,
+} from './types.js';
 
 /**
  * Reading and writing the metadata of wire format v1 (the bytes are in `aes-gcm.ts`). Metadata is public by design:
@@ -10,6 +17,8 @@ import { ENCRYPTED_ENCODING, FORMAT_IDS, METADATA_KEYS, type FormatId, type KeyR
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const ENCRYPTED_ENCODING_BYTES = utf8.encode(ENCRYPTED_ENCODING);
+const REFERENCE_ENCODING_BYTES = utf8.encode(STORAGE_REFERENCE.encoding);
+const REFERENCE_MESSAGE_TYPE_BYTES = utf8.encode(STORAGE_REFERENCE.messageType);
 const VERSION_PATTERN = /^[1-9][0-9]{0,9}$/;
 const MAX_VERSION = 0xffffffff;
 const SUPPORTED_FORMATS: ReadonlySet<string> = new Set(Object.values(FORMAT_IDS));
@@ -25,23 +34,31 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Metadata `messageType` of an external storage reference payload (`temporal.api.sdk.v1.ExternalStorageReference`). */
-export const STORAGE_REFERENCE_MESSAGE_TYPE = 'temporal.api.sdk.v1.ExternalStorageReference';
-const STORAGE_REFERENCE_BYTES = utf8.encode(STORAGE_REFERENCE_MESSAGE_TYPE);
-
-/**
- * True for an external storage reference (metadata `messageType`): a pointer to a blob that the codec sealed before
- * it was stored. References pass through the codec unchanged in both directions, so the storage driver can read them.
- */
-export function isStorageReference(payload: Payload): boolean {
-  const messageType = payload.metadata?.messageType;
-  return messageType !== undefined && messageType !== null && equalBytes(messageType, STORAGE_REFERENCE_BYTES);
-}
+/** Metadata `messageType` of an external storage reference payload (see {@link STORAGE_REFERENCE}). */
+export const STORAGE_REFERENCE_MESSAGE_TYPE = STORAGE_REFERENCE.messageType;
 
 /** True when the payload says it is encrypted (`encoding: binary/encrypted`). */
 export function isEncrypted(payload: Payload): boolean {
   const encoding = payload.metadata?.[METADATA_KEYS.encoding];
   return encoding !== undefined && encoding !== null && equalBytes(encoding, ENCRYPTED_ENCODING_BYTES);
+}
+
+/**
+ * True when the payload is an External Storage reference: `encoding: json/protobuf` and `messageType:
+ * temporal.api.sdk.v1.ExternalStorageReference`, the test every Temporal SDK applies. Says nothing about whether the
+ * reference itself is well formed (the storage layer checks that before any request).
+ */
+export function isStorageReference(payload: Payload): boolean {
+  const encoding = payload.metadata?.[METADATA_KEYS.encoding];
+  const messageType = payload.metadata?.messageType;
+  return (
+    encoding !== undefined &&
+    encoding !== null &&
+    messageType !== undefined &&
+    messageType !== null &&
+    equalBytes(encoding, REFERENCE_ENCODING_BYTES) &&
+    equalBytes(messageType, REFERENCE_MESSAGE_TYPE_BYTES)
+  );
 }
 
 function readText(payload: Payload, key: string): string | undefined {

@@ -20,9 +20,10 @@ const collect = () => (globalThis as { gc?: () => void }).gc?.();
 export async function runHttpFuzz(options: { cases: number; seed: number }): Promise<HttpFuzzResult> {
   const target = await startFuzzTarget();
   try {
+    target.storageViolation();
     // Warm up so the "before" figure includes the server's steady state, not its first allocations.
     await fc.check(
-      fc.asyncProperty(requestArbitrary(), (r) => sendRaw(target.port, r).then(() => true)),
+      fc.asyncProperty(requestArbitrary(target.references), (r) => sendRaw(target.port, r).then(() => true)),
       { numRuns: 200, seed: options.seed },
     );
     collect();
@@ -30,8 +31,8 @@ export async function runHttpFuzz(options: { cases: number; seed: number }): Pro
     const heapBeforeMiB = heapMiB();
     let violations = 0;
     const result = await fc.check(
-      fc.asyncProperty(requestArbitrary(), async (request) => {
-        const problem = checkAnswer(request, await sendRaw(target.port, request));
+      fc.asyncProperty(requestArbitrary(target.references), async (request) => {
+        const problem = checkAnswer(request, await sendRaw(target.port, request)) ?? target.storageViolation();
         if (problem !== undefined) throw new Error(problem);
       }),
       { numRuns: options.cases, seed: options.seed, endOnFailure: true },

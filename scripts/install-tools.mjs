@@ -18,6 +18,7 @@ import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installPythonPort } from './tools/python-port.mjs';
+import { installS3Proxy } from './tools/s3proxy.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools');
@@ -191,6 +192,9 @@ try {
 } catch (error) {
   fail(`python port: ${error instanceof Error ? error.message : String(error)}`);
 }
+const s3proxy = installS3Proxy({ toolsDir, findOnPath, fail });
+Object.assign(resolved, { s3proxy: s3proxy.jar, java: s3proxy.java });
+console.log(`install-tools: s3proxy: ${s3proxy.jar} (from ${s3proxy.source}) - ${s3proxy.version}`);
 
 mkdirSync(toolsDir, { recursive: true });
 writeFileSync(join(toolsDir, 'tools.json'), `${JSON.stringify(resolved, null, 2)}\n`);

@@ -1,13 +1,32 @@
 import { Client } from '@temporalio/client';
 import type { Connection, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
+import type { ExternalStorage, PayloadCodec } from '@temporalio/common';
 import { createDataConverter } from './data-converter.js';
-import type { Approval, Order, OrderReceipt, OrderStatus } from './model.js';
-import { approveOrder, orderStatus, processOrder } from './workflows.js';
+import type { Approval, ArchivedDocument, Order, OrderReceipt, OrderStatus, ScannedDocument } from './model.js';
+import { approveOrder, archiveDocument, orderStatus, processOrder } from './workflows.js';
 
-/** Creates a client whose data converter matches the worker's (same codec, same failure converter). */
-export function createExampleClient(connection: Connection, namespace: string, codec: PayloadCodec): Client {
-  return new Client({ connection, namespace, dataConverter: createDataConverter(codec) });
+/** Creates a client whose data converter matches the worker's (same codec, failure converter and storage). */
+export function createExampleClient(
+  connection: Connection,
+  namespace: string,
+  codec: PayloadCodec,
+  externalStorage?: ExternalStorage,
+): Client {
+  return new Client({ connection, namespace, dataConverter: createDataConverter(codec, externalStorage) });
+}
+
+/** Runs {@link archiveDocument} for `document` and waits for the archived document. */
+export async function runArchive(
+  client: Client,
+  document: ScannedDocument,
+  options: { readonly taskQueue: string; readonly workflowId?: string },
+): Promise<{ workflowId: string; runId: string; archived: ArchivedDocument }> {
+  const handle = await client.workflow.start(archiveDocument, {
+    taskQueue: options.taskQueue,
+    workflowId: options.workflowId ?? `archive-${document.documentId}`,
+    args: [document],
+  });
+  return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, archived: await handle.result() };
 }
 
 /** Options of {@link startOrder}. */

@@ -8,6 +8,16 @@ import {
   type UnencryptedMode,
 } from '../codec/index.js';
 
+/** External payload storage (off unless `EXTERNAL_STORAGE=s3`). */
+export interface ExampleStorageConfig {
+  readonly bucket: string;
+  /** An S3-compatible endpoint; default AWS S3. */
+  readonly endpoint?: string;
+  readonly region?: string;
+  /** Sealed payloads of at least this many bytes are stored. */
+  readonly thresholdBytes: number;
+}
+
 /** Everything the example worker and client need, read once at start-up by {@link loadExampleConfig}. */
 export interface ExampleConfig {
   /** Frontend address, `host:port`. */
@@ -24,6 +34,8 @@ export interface ExampleConfig {
    * code; `allow` only while histories written before encryption are still open.
    */
   readonly unencrypted: UnencryptedMode;
+  /** Set with `EXTERNAL_STORAGE=s3`: large payloads go to S3 (sealed), the history keeps references. */
+  readonly storage?: ExampleStorageConfig;
 }
 
 const nonEmpty = z.string().trim().min(1);
@@ -36,6 +48,16 @@ const envSchema = z.object({
   TASK_QUEUE: nonEmpty.default('encrypted-orders'),
   KEY_LATEST_TTL_MS: milliseconds.default(60_000),
   CODEC_UNENCRYPTED: z.enum(UNENCRYPTED_MODES).default('reject'),
+  EXTERNAL_STORAGE: z.enum(['off', 's3']).default('off'),
+  // The codec server's names: one environment file configures both. Credentials: the AWS SDK's default chain.
+  CODEC_STORAGE_BUCKET: nonEmpty.optional(),
+  CODEC_STORAGE_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_REGION: nonEmpty.optional(),
+  CODEC_STORAGE_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024),
 });
 
 /**
@@ -57,6 +79,18 @@ export function loadExampleConfig(env: Readonly<Record<string, string | undefine
     throw new CodecError(ERROR_CODES.invalidConfig, `Invalid example configuration: ${fields}`);
   }
   const e = parsed.data;
+  let storage: ExampleStorageConfig | undefined;
+  if (e.EXTERNAL_STORAGE === 's3') {
+    if (e.CODEC_STORAGE_BUCKET === undefined) {
+      throw new CodecError(ERROR_CODES.invalidConfig, 'EXTERNAL_STORAGE=s3 needs CODEC_STORAGE_BUCKET');
+    }
+    storage = Object.freeze({
+      bucket: e.CODEC_STORAGE_BUCKET,
+      ...(e.CODEC_STORAGE_ENDPOINT === undefined ? {} : { endpoint: e.CODEC_STORAGE_ENDPOINT }),
+      ...(e.AWS_REGION === undefined ? {} : { region: e.AWS_REGION }),
+      thresholdBytes: e.CODEC_STORAGE_THRESHOLD,
+    });
+  }
   return Object.freeze({
     temporalAddress: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,
@@ -64,5 +98,6 @@ export function loadExampleConfig(env: Readonly<Record<string, string | undefine
     keySource: keySourceFromEnv(env),
     latestKeyTtlMs: e.KEY_LATEST_TTL_MS,
     unencrypted: e.CODEC_UNENCRYPTED,
+    ...(storage === undefined ? {} : { storage }),
   });
 }

@@ -67,3 +67,16 @@ export const FAILURE_TYPES = {
 export function orderTotalCents(order: Pick<Order, 'lines'>): number {
   return order.lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
 }
+
+/** A scanned document: its pages can be megabytes, over Temporal's 2 MiB payload limit without external storage. */
+export interface ScannedDocument {
+  readonly documentId: string;
+  readonly customer: string;
+  /** The pages' text (the OCR of a contract, say): as sensitive as the rest, and large. */
+  readonly pages: string;
+}
+
+/** The `archiveDocument` workflow's result: the document as archived. */
+export interface ArchivedDocument extends ScannedDocument {
+  readonly archiveId: string;
+}

@@ -6,11 +6,13 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadExampleConfig } from './config.js';
 import { createCodec } from './create-codec.js';
+import { createExampleStorage } from './create-storage.js';
 import { createExampleWorker } from './worker.js';
 
 async function main(): Promise<void> {
   const config = loadExampleConfig(process.env);
   const exampleCodec = createCodec(config);
+  const storage = createExampleStorage(config);
   try {
     // Exits (non-zero) right away when the key source is unreachable, instead of crashing on the first failed task.
     await exampleCodec.warmUp();
@@ -21,10 +23,12 @@ async function main(): Promise<void> {
         namespace: config.namespace,
         taskQueue: config.taskQueue,
         codec: exampleCodec.codec,
+        ...(storage === undefined ? {} : { externalStorage: storage.externalStorage }),
       });
       console.log(
         `example worker: polling task queue ${config.taskQueue} in namespace ${config.namespace} at ` +
-          `${config.temporalAddress} (keys: ${config.keySource.kind})`,
+          `${config.temporalAddress} (keys: ${config.keySource.kind}; external storage: ` +
+          `${config.storage === undefined ? 'off' : `s3 bucket ${config.storage.bucket}`})`,
       );
       // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown, after which run() resolves.
       await worker.run();
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
       await connection.close();
     }
   } finally {
+    storage?.close();
     await exampleCodec.close();
   }
 }

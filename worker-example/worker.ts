@@ -1,6 +1,6 @@
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Logger, PayloadCodec } from '@temporalio/common';
+import type { ExternalStorage, Logger, PayloadCodec } from '@temporalio/common';
 import { createActivities, type PaymentGateway } from './activities.js';
 import { createDataConverter } from './data-converter.js';
 import { createFakePaymentGateway } from './fake-payment-gateway.js';
@@ -24,6 +24,8 @@ export interface ExampleWorkerOptions {
   readonly taskQueue: string;
   /** The payload codec; the worker encodes and decodes every payload with it. */
   readonly codec: PayloadCodec;
+  /** External storage for large payloads (after the codec). Default: none, every payload stays in the history. */
+  readonly externalStorage?: ExternalStorage;
   /** Default: the fake gateway, which declines only its test card. */
   readonly gateway?: PaymentGateway;
   /**
@@ -54,6 +56,6 @@ export async function createExampleWorker(options: ExampleWorkerOptions): Promis
     workflowBundle: options.workflowBundle ?? (await bundleExampleWorkflows()),
     activities,
     // The bundle carries the failure converter for the sandbox; the data converter gives it to the worker itself.
-    dataConverter: createDataConverter(options.codec),
+    dataConverter: createDataConverter(options.codec, options.externalStorage),
   });
 }

@@ -9,7 +9,15 @@ import {
 } from '@temporalio/workflow';
 import type { ExampleActivities } from './activities.js';
 import { FAILURE_TYPES, orderTotalCents } from './model.js';
-import type { Approval, ChargeResult, Order, OrderReceipt, OrderStatus } from './model.js';
+import type {
+  Approval,
+  ArchivedDocument,
+  ChargeResult,
+  Order,
+  OrderReceipt,
+  OrderStatus,
+  ScannedDocument,
+} from './model.js';
 
 /** Approves a charged order; the workflow completes once it has one. */
 export const approveOrder = defineSignal<[Approval]>('approveOrder');
@@ -17,7 +25,7 @@ export const approveOrder = defineSignal<[Approval]>('approveOrder');
 /** Where the order stands. */
 export const orderStatus = defineQuery<OrderStatus>('orderStatus');
 
-const { chargeCard } = proxyActivities<ExampleActivities>({
+const { chargeCard, archive } = proxyActivities<ExampleActivities>({
   startToCloseTimeout: '30 seconds',
   // A worker that cannot reach its key source fails the activity task retryably; a short maximum interval means the
   // activity resumes soon after the key source is back instead of up to 100 s later (the SDK default).
@@ -80,4 +88,13 @@ export async function processOrder(order: Order): Promise<OrderReceipt> {
     approvedBy: approver,
     approvalNote: note,
   };
+}
+
+/**
+ * Archives a scanned document and returns it as archived. Its input, the activity's argument and result, and its
+ * result are each as large as the document: past 2 MiB the worker needs external storage (`EXTERNAL_STORAGE=s3`),
+ * which keeps only references in the history and the sealed payloads in the bucket.
+ */
+export async function archiveDocument(document: ScannedDocument): Promise<ArchivedDocument> {
+  return archive(document);
 }

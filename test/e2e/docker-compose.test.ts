@@ -51,9 +51,10 @@ describe('docker-compose.yml', () => {
         if (condition === 'service_healthy') expect(service(dependency)).toHaveProperty('healthcheck');
       }
     }
-    expect(Object.keys(service('worker').depends_on ?? {}).sort()).toEqual(['create-key', 'temporal']);
+    expect(Object.keys(service('worker').depends_on ?? {}).sort()).toEqual(['create-key', 's3', 'temporal']);
     expect(service('codec-server').depends_on).toEqual({
       'create-key': { condition: 'service_completed_successfully' },
+      s3: { condition: 'service_started' },
     });
   });
 
@@ -111,6 +112,25 @@ describe('docker-compose.yml', () => {
     expect(env('openbao-init').BAO_TOKEN).toBe(
       /-dev-root-token-id=(.+)$/.exec(service('openbao').command!.find((a) => a.startsWith('-dev-root'))!)?.[1],
     );
+  });
+
+  it('gives codec server, worker and client the s3 service as their store, with the credentials it checks', () => {
+    const s3 = env('s3');
+    const port = /:(\d+)$/.exec(s3.S3PROXY_ENDPOINT!)?.[1];
+    const bucketDir = /mkdir -p \/data\/(\S+)/.exec(service('s3-init').entrypoint!.join(' '))?.[1];
+    const { storage } = loadConfig(env('codec-server'), []);
+    expect(storage.shared).toMatchObject({ bucket: bucketDir, endpoint: `http://s3:${port}` });
+    for (const name of ['codec-server', 'worker', 'client']) {
+      expect(env(name).AWS_ACCESS_KEY_ID, name).toBe(s3.S3PROXY_IDENTITY);
+      expect(env(name).AWS_SECRET_ACCESS_KEY, name).toBe(s3.S3PROXY_CREDENTIAL);
+    }
+    // Off unless asked for; with EXTERNAL_STORAGE=s3 worker and client store in the codec server's bucket.
+    expect(loadExampleConfig(env('worker')).storage).toBeUndefined();
+    const opted = loadCompose({ EXTERNAL_STORAGE: 's3' });
+    for (const name of ['worker', 'client']) {
+      const config = loadExampleConfig(opted.services[name]!.environment!);
+      expect(config.storage).toMatchObject({ bucket: storage.shared?.bucket, endpoint: storage.shared?.endpoint });
+    }
   });
 
   it('runs programs and scripts that exist, from the image the Dockerfile builds', () => {

@@ -30,5 +30,17 @@ describe('the built package', () => {
     });
     // dist/ finds the native module at the package root, as an installed package does.
     expect(stdout.trim()).toBe('native binary/encrypted "hi"');
+    // The storage subpath loads too, the SDK's S3 driver (CommonJS) and the AWS SDK included.
+    const storage = `
+      const { createS3ExternalStorage, isStorageReference } = await import('temporal-vault-codec/storage');
+      const made = createS3ExternalStorage({ bucket: 'payloads', endpoint: 'http://127.0.0.1:9' });
+      console.log(made.driver.name, made.externalStorage.payloadSizeThreshold, isStorageReference({ metadata: {} }));
+      made.close();
+    `;
+    const loaded = await run(process.execPath, ['--input-type=module', '-e', storage], {
+      cwd: projectRoot,
+      timeout: 30_000,
+    });
+    expect(loaded.stdout.trim()).toBe('aws.s3driver 262144 false');
   }, 240_000);
 });

@@ -1,13 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import { CachingKeyProvider, EncryptionCodec } from '../../codec/index.js';
+import { payloadToJson, type JsonObject } from '../../codec-server/index.js';
 import { createHarness, jsonPayloadJson, type Harness } from '../fixtures/codec-server-harness.js';
+import { TEST_BUCKET, jsonPayload, memoryStorage, sealAndStore } from '../fixtures/storage-fixtures.js';
+import type { MemoryObjectStore } from './memory-object-store.js';
 
 /**
  * Fuzzing of the codec server's HTTP surface, shared by the unit suite and `npm run fuzz`. Requests go over a raw
  * socket so that anything can be sent, including header injection attempts and malformed request lines. The rule:
  * every request gets a 2xx, 3xx or 4xx answer (never a 5xx, a dropped connection, or a crash) and every 4xx has a
- * JSON error body; the server stays up.
+ * JSON error body; the server stays up. Storage references (well formed, malformed, foreign) go to `/decode` and
+ * `/download` of a server with storage over a recording in-memory store: the store may only ever be asked for an
+ * object a well-formed reference of the configured bucket names.
  */
 
 /** One raw HTTP request. */
@@ -22,17 +28,45 @@ export interface RawRequest {
 export interface FuzzTarget {
   readonly port: number;
   readonly harness: Harness;
+  /** References to objects that are in the store (a sealed JSON payload each), for well-formed cases. */
+  readonly references: readonly JsonObject[];
+  /** A storage request since the last call that no well-formed reference could have caused, or undefined. */
+  storageViolation(): string | undefined;
+  /** Storage requests seen by {@link storageViolation} so far (a fuzz run that never reached the store proves little). */
+  storageRequests(): number;
   close(): Promise<void>;
 }
 
-/** Starts the codec server app (in-memory keys, default limits) on a free loopback port. */
+/** The only object keys a well-formed, admitted reference can name: `v0/ns/<namespace>/.../d/sha256/<hex>`. */
+const ADMISSIBLE_KEY = /^v0\/ns\/[^/]+\/(?:[^/]+\/)*d\/sha256\/[0-9a-f]{64}$/;
+
+function firstViolation(store: MemoryObjectStore): string | undefined {
+  const bad = store.requests.find(
+    (r) => r.operation !== 'get' || r.bucket !== TEST_BUCKET || !ADMISSIBLE_KEY.test(r.key) || r.key.includes('/../'),
+  );
+  store.requests.length = 0;
+  return bad === undefined ? undefined : `storage was asked for ${JSON.stringify(bad).slice(0, 300)}`;
+}
+
+/** Starts the codec server app (in-memory keys and storage, default limits) on a free loopback port. */
 export async function startFuzzTarget(): Promise<FuzzTarget> {
-  const harness = createHarness({ captureLogs: false });
+  const storage = memoryStorage();
+  const harness = createHarness({ captureLogs: false, storage: storage.registry });
+  const codec = new EncryptionCodec({ namespace: 'default', keyProvider: new CachingKeyProvider(harness.store) });
+  const stored = await sealAndStore(codec, storage.externalStorage, [jsonPayload('stored'), jsonPayload({ n: 1 })]);
+  storage.store.requests.length = 0;
+  let seen = 0;
   const server: Server = createServer(harness.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     harness,
+    references: stored.map((reference) => payloadToJson(reference)),
+    storageViolation: () => {
+      seen += storage.store.requests.length;
+      return firstViolation(storage.store);
+    },
+    storageRequests: () => seen,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -83,8 +117,60 @@ function nested(depth: number): string {
   return `${'['.repeat(depth)}${']'.repeat(depth)}`;
 }
 
-/** Arbitrary requests against the codec routes and around them. */
-export function requestArbitrary(): fc.Arbitrary<RawRequest> {
+const b64 = (value: string | Uint8Array) => Buffer.from(value).toString('base64');
+const REFERENCE_METADATA = {
+  encoding: b64('json/protobuf'),
+  messageType: b64('temporal.api.sdk.v1.ExternalStorageReference'),
+};
+
+/**
+ * Reference payloads, from well formed (objects that exist) through edited claims (another bucket, key, hash, driver)
+ * to garbage where the claim should be.
+ */
+function referenceArbitrary(references: readonly JsonObject[]): fc.Arbitrary<JsonObject> {
+  const hex = fc.stringMatching(/^[0-9a-f]{64}$/);
+  const claim = fc.record(
+    {
+      bucket: fc.oneof(
+        fc.constant(TEST_BUCKET),
+        fc.constantFrom('other-bucket', '', 'B', '../x'),
+        fc.string({ maxLength: 70 }),
+      ),
+      key: fc.oneof(
+        hex.map((h) => `v0/ns/default/wt/T/wi/w/ri/r/d/sha256/${h}`),
+        hex.map((h) => `v0/ns/orders/d/sha256/${h}`),
+        hex.map((h) => `v0/ns/default/../orders/d/sha256/${h}`),
+        hex.map((h) => `v0/d/sha256/${h}`),
+        fc.string({ maxLength: 80 }),
+      ),
+      hashAlgorithm: fc.constantFrom('sha256', 'md5', ''),
+      hashValue: fc.oneof(hex, fc.string({ maxLength: 70 })),
+    },
+    { requiredKeys: [] },
+  );
+  const data = fc.oneof(
+    fc
+      .record({ driverName: fc.constantFrom('aws.s3driver', 'gcs', ''), claimData: claim })
+      .map((r) => b64(JSON.stringify(r))),
+    fc.jsonValue({ maxDepth: 3 }).map((v) => b64(JSON.stringify(v))),
+    fc.uint8Array({ maxLength: 64 }).map(b64),
+    fc.string({ maxLength: 20 }),
+  );
+  const sizeBytes = fc.oneof(
+    fc.constant(undefined),
+    fc.nat(),
+    fc.constantFrom('1e3', '-1', '18446744073709551616', 1e20, 2 ** 53, 'x'),
+  );
+  const edited = fc.record({ data, sizeBytes }).map(({ data: d, sizeBytes: size }) => ({
+    metadata: REFERENCE_METADATA,
+    data: d,
+    ...(size === undefined ? {} : { externalPayloads: [{ sizeBytes: size }] }),
+  }));
+  return references.length === 0 ? edited : fc.oneof(fc.constantFrom(...references), edited);
+}
+
+/** Arbitrary requests against the codec routes and around them; `references` are well-formed ones to mix in. */
+export function requestArbitrary(references: readonly JsonObject[] = []): fc.Arbitrary<RawRequest> {
   const path = fc.oneof(
     fc.constantFrom(
       '/decode',
@@ -93,6 +179,8 @@ export function requestArbitrary(): fc.Arbitrary<RawRequest> {
       '/x/y/encode',
       '/decode?preserveStorageRefs=true',
       '/download',
+      '/default/download',
+      '/download?preserveStorageRefs=true',
     ),
     fc.constantFrom(
       '/../decode',
@@ -157,8 +245,15 @@ export function requestArbitrary(): fc.Arbitrary<RawRequest> {
       Buffer.alloc(0),
     ),
   );
+  const referenceBodies = fc
+    .array(fc.oneof(referenceArbitrary(references), fc.jsonValue({ maxDepth: 2 }).map(jsonPayloadJson)), {
+      minLength: 1,
+      maxLength: 4,
+    })
+    .map((payloads) => json({ payloads }));
   const body = fc.oneof(
     { weight: 3, arbitrary: validPayloads },
+    { weight: 3, arbitrary: referenceBodies },
     { weight: 3, arbitrary: wrongShapes },
     { weight: 2, arbitrary: hostile },
   );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { ExternalStorage, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import type { LogEntry, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -79,11 +79,16 @@ export interface TestClients {
   close(): Promise<void>;
 }
 
-/** Connects both clients of {@link TestClients}. */
-export async function connectClients(address: string, namespace: string, codec: PayloadCodec): Promise<TestClients> {
+/** Connects both clients of {@link TestClients}; `externalStorage` as the example client's, when given. */
+export async function connectClients(
+  address: string,
+  namespace: string,
+  codec: PayloadCodec,
+  externalStorage?: ExternalStorage,
+): Promise<TestClients> {
   const connection = await Connection.connect({ address });
   return {
-    client: createExampleClient(connection, namespace, codec),
+    client: createExampleClient(connection, namespace, codec, externalStorage),
     rawClient: new Client({ connection, namespace }),
     close: () => connection.close(),
   };

@@ -91,13 +91,12 @@ describe('codec server: bad input answers a JSON error naming the problem', () =
     expect([other.status, (other.body as ErrorBody).error.code]).toEqual([403, 'ERR_NAMESPACE_NOT_ALLOWED']);
   });
 
-  it('an unknown route -> 404 ERR_NOT_FOUND, /download -> 404 JSON', async () => {
+  it('an unknown route -> 404 ERR_NOT_FOUND', async () => {
     for (const [method, path] of [
       ['get', '/'],
       ['post', '/decoder'],
       ['post', '/encode/extra'],
-      ['get', '/download'],
-      ['post', '/default/download'],
+      ['post', '/download/extra'],
     ] as const) {
       const res = await request(h.app)[method](path);
       expect([method, path, res.status, (res.body as ErrorBody).error.code]).toEqual([
@@ -109,9 +108,9 @@ describe('codec server: bad input answers a JSON error naming the problem', () =
     }
   });
 
-  it('GET, PUT or DELETE on /decode and /encode -> 405 ERR_METHOD_NOT_ALLOWED with Allow: POST', async () => {
+  it('GET, PUT or DELETE on /decode, /encode and /download -> 405 ERR_METHOD_NOT_ALLOWED with Allow: POST', async () => {
     for (const method of ['get', 'put', 'delete'] as const) {
-      for (const path of ['/decode', '/default/encode']) {
+      for (const path of ['/decode', '/default/encode', '/download', '/default/download']) {
         const res = await request(h.app)[method](path);
         expect([res.status, res.headers.allow, (res.body as ErrorBody).error.code]).toEqual([
           405,

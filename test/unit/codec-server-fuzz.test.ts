@@ -12,14 +12,40 @@ afterAll(() => target.close());
 describe('codec server under HTTP fuzzing', () => {
   it('answers every request with a non-5xx status and JSON errors, and stays up', async () => {
     await fc.assert(
-      fc.asyncProperty(requestArbitrary(), async (request) => {
+      fc.asyncProperty(requestArbitrary(target.references), async (request) => {
         expect(checkAnswer(request, await sendRaw(target.port, request))).toBeUndefined();
+        expect(target.storageViolation()).toBeUndefined();
       }),
       { numRuns: 400 },
     );
     expect(
       (await sendRaw(target.port, { method: 'GET', path: '/healthz', headers: [], body: Buffer.alloc(0) })).status,
     ).toBe(200);
+  });
+
+  it('answers fuzzed storage references on /download with 4xx, and asks the store only for well-formed ones', async () => {
+    let answered = 0;
+    let ok = 0;
+    const before = target.storageRequests();
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(requestArbitrary(target.references), fc.boolean()), async ([fuzzed, ownNamespace]) => {
+        // Every case goes to /download; half of them for the namespace that has the stored objects.
+        const headers = ownNamespace ? fuzzed.headers.filter(([name]) => name !== 'X-Namespace') : fuzzed.headers;
+        const request = { ...fuzzed, method: 'POST', path: '/default/download', headers };
+        const answer = await sendRaw(target.port, request);
+        expect(checkAnswer(request, answer)).toBeUndefined();
+        // Garbage bodies, other namespaces and references to objects that are not there: all the client's doing.
+        if (answer.status !== undefined && answer.status !== 200) expect(answer.status).toBeLessThan(500);
+        expect(target.storageViolation()).toBeUndefined();
+        answered++;
+        if (answer.status === 200) ok++;
+      }),
+      { numRuns: 400 },
+    );
+    expect(answered).toBe(400);
+    // Not vacuous: well-formed references were among the cases, fetched and decoded.
+    expect(ok).toBeGreaterThan(0);
+    expect(target.storageRequests() - before).toBeGreaterThan(0);
   });
 
   it.each(['de\u0001fault', 'default\nX-Injected: yes', 'default\rX-Injected: yes', '../default', 'a/b'])(

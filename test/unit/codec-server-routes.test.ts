@@ -84,7 +84,7 @@ describe('codec server: encode and decode', () => {
     ]);
   });
 
-  it('ignores the query string (the Web UI sends ?preserveStorageRefs=true)', async () => {
+  it('decodes as usual with ?preserveStorageRefs=true (what the Web UI sends)', async () => {
     const h = harness();
     const sealed = await encodeValues(h, ['q']);
     const res = await request(h.app).post('/decode?preserveStorageRefs=true').send({ payloads: sealed }).expect(200);
