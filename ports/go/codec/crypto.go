@@ -37,16 +37,9 @@ func appendLP16(b []byte, s string) []byte {
 // lp16(keyID) || u32(version), L = 64): the first 32 bytes are the AES key,
 // the last 32 the key commitment.
 func deriveKey(rootKey, salt []byte, keyID string, version uint32) (*derivedKey, error) {
-	if len(rootKey) != RootKeyBytes {
-		return nil, NewError(ErrInvalidKeyMaterial, "Key material must be 32 bytes").WithKey(keyID, version)
-	}
-	info := make([]byte, 0, len(deriveLabel)+2+len(keyID)+4)
-	info = append(info, deriveLabel...)
-	info = appendLP16(info, keyID)
-	info = binary.BigEndian.AppendUint32(info, version)
-	okm, err := hkdf.Key(sha256.New, rootKey, salt, string(info), 64)
+	okm, err := deriveBytes(rootKey, salt, keyID, version)
 	if err != nil {
-		return nil, NewError(ErrInvalidKeyMaterial, "Key derivation failed").WithKey(keyID, version).WithCause(err)
+		return nil, err
 	}
 	defer clear(okm)
 	key := &derivedKey{}
@@ -60,6 +53,22 @@ func deriveKey(rootKey, salt []byte, keyID string, version uint32) (*derivedKey,
 		return nil, NewError(ErrInvalidKeyMaterial, "AES-GCM setup failed").WithCause(err)
 	}
 	return key, nil
+}
+
+// deriveBytes returns the 64 HKDF bytes: AES key, then commitment. The caller zeroes them.
+func deriveBytes(rootKey, salt []byte, keyID string, version uint32) ([]byte, error) {
+	if len(rootKey) != RootKeyBytes {
+		return nil, NewError(ErrInvalidKeyMaterial, "Key material must be 32 bytes").WithKey(keyID, version)
+	}
+	info := make([]byte, 0, len(deriveLabel)+2+len(keyID)+4)
+	info = append(info, deriveLabel...)
+	info = appendLP16(info, keyID)
+	info = binary.BigEndian.AppendUint32(info, version)
+	okm, err := hkdf.Key(sha256.New, rootKey, salt, string(info), 64)
+	if err != nil {
+		return nil, NewError(ErrInvalidKeyMaterial, "Key derivation failed").WithKey(keyID, version).WithCause(err)
+	}
+	return okm, nil
 }
 
 // buildAAD returns "tvc1-aad" || lp16(format) || lp16(namespace) || lp16(keyID) || u32(version).

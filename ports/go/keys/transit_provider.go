@@ -126,6 +126,25 @@ func NewTransitProvider(client *VaultClient, options TransitOptions) (*TransitPr
 // KeyIDFor implements codec.KeyProvider.
 func (p *TransitProvider) KeyIDFor(namespace string) (string, error) { return p.keyIDFor(namespace) }
 
+// CheckTransitRef checks what a Transit-mode payload's metadata must say
+// before any request: a wrapped key is present, has Transit's form, and its
+// vN is the payload's key version (ErrMalformedMetadata otherwise).
+func CheckTransitRef(ref codec.KeyRef) error {
+	if ref.WrappedKey == "" {
+		return codec.NewError(codec.ErrMalformedMetadata, "Missing metadata field "+codec.MetadataWrappedKey).
+			WithKey(ref.KeyID, ref.Version).WithField(codec.MetadataWrappedKey)
+	}
+	version, err := WrappedKeyVersion(ref.WrappedKey)
+	if err != nil {
+		return err
+	}
+	if version != ref.Version {
+		return codec.NewError(codec.ErrMalformedMetadata, "Metadata field "+codec.MetadataKeyVersion+
+			" does not match the wrapped key's version").WithKey(ref.KeyID, ref.Version).WithField(codec.MetadataKeyVersion)
+	}
+	return nil
+}
+
 // Key ids and namespaces never contain NUL (codec.ValidateNamespace), so it separates them unambiguously.
 func slotName(keyID, namespace string) string { return keyID + "\x00" + namespace }
 
@@ -155,18 +174,8 @@ func (p *TransitProvider) DecryptionKey(ctx context.Context, namespace string, r
 	if ref.KeyID != keyID {
 		return nil, namespaceMismatch(namespace, ref)
 	}
-	if ref.WrappedKey == "" {
-		return nil, codec.NewError(codec.ErrMalformedMetadata, "Missing metadata field "+codec.MetadataWrappedKey).
-			WithKey(keyID, ref.Version).WithField(codec.MetadataWrappedKey)
-	}
-	// Precondition: the version in the metadata is the version Transit wrapped the data key with.
-	version, err := WrappedKeyVersion(ref.WrappedKey)
-	if err != nil {
+	if err := CheckTransitRef(ref); err != nil {
 		return nil, err
-	}
-	if version != ref.Version {
-		return nil, codec.NewError(codec.ErrMalformedMetadata, "Metadata field "+codec.MetadataKeyVersion+
-			" does not match the wrapped key's version").WithKey(keyID, ref.Version).WithField(codec.MetadataKeyVersion)
 	}
 	cacheKey := keyID + "\x00" + namespace + "\x00" + ref.WrappedKey
 	if m := p.cached(cacheKey, ref, p.unwrapMaxAge); m != nil {

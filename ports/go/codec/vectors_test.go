@@ -1,0 +1,389 @@
+package codec_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/temporal-vault-codec/temporal-vault-codec/ports/go/codec"
+	"github.com/temporal-vault-codec/temporal-vault-codec/ports/go/keys"
+)
+
+// The published vectors (docs/test-vectors.json) are the wire-format
+// contract shared with the TypeScript library. The table is read from the
+// file, so vectors added there are checked here without a code change. A
+// vector whose shape this test does not know fails, rather than being skipped.
+
+func vectorsPath() string {
+	if path := os.Getenv("TVC_TEST_VECTORS"); path != "" {
+		return path
+	}
+	return filepath.Join("..", "..", "..", "docs", "test-vectors.json")
+}
+
+// vector is one entry of the file, with the fields the TypeScript test reads
+// and those a negative or Transit vector may carry.
+type vector struct {
+	group string
+	raw   map[string]json.RawMessage
+	Name  string `json:"name"`
+
+	Namespace  string `json:"namespace"`
+	KeyID      string `json:"keyId"`
+	Version    uint32 `json:"version"`
+	RootKeyHex string `json:"rootKeyHex"`
+	DataKeyHex string `json:"dataKeyHex"`
+	SaltHex    string `json:"saltHex"`
+	NonceHex   string `json:"nonceHex"`
+	WrappedKey string `json:"wrappedKey"`
+	Mode       string `json:"mode"`
+	Payload    *struct {
+		Metadata map[string]string `json:"metadata"`
+		Data     *string           `json:"data"`
+		DataHex  *string           `json:"dataHex"`
+	} `json:"payload"`
+	Expected map[string]json.RawMessage `json:"expected"`
+}
+
+// loadVectors accepts the file as an array of vectors or as an object whose
+// arrays hold vectors (e.g. positive / negative / transit groups).
+func loadVectors(t *testing.T) []vector {
+	t.Helper()
+	text, err := os.ReadFile(vectorsPath())
+	if err != nil {
+		t.Fatalf("reading the published vectors: %v", err)
+	}
+	var groups map[string]json.RawMessage
+	var top []json.RawMessage
+	if json.Unmarshal(text, &top) == nil {
+		groups = map[string]json.RawMessage{"": text}
+	} else if err := json.Unmarshal(text, &groups); err != nil {
+		t.Fatalf("docs/test-vectors.json is neither an array nor an object: %v", err)
+	}
+	var out []vector
+	for _, name := range slices.Sorted(maps.Keys(groups)) {
+		var items []json.RawMessage
+		if json.Unmarshal(groups[name], &items) != nil {
+			continue // a scalar or object beside the groups (e.g. a format note)
+		}
+		for i, item := range items {
+			var v vector
+			if err := json.Unmarshal(item, &v); err != nil {
+				t.Fatalf("vector %s[%d]: %v", name, i, err)
+			}
+			if err := json.Unmarshal(item, &v.raw); err != nil {
+				t.Fatalf("vector %s[%d]: %v", name, i, err)
+			}
+			v.group = name
+			if v.Name == "" {
+				v.Name = name + "[" + strconv.Itoa(i) + "]"
+			}
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("docs/test-vectors.json holds no vectors")
+	}
+	return out
+}
+
+// expectedCode is the error code a negative vector expects, if any.
+func (v vector) expectedCode() string {
+	for _, fields := range []map[string]json.RawMessage{v.raw, v.Expected} {
+		for _, name := range []string{"expectedError", "expectedCode", "error", "errorCode", "code"} {
+			var code string
+			if raw, ok := fields[name]; ok && json.Unmarshal(raw, &code) == nil && code != "" {
+				return code
+			}
+			var nested struct {
+				Code string `json:"code"`
+			}
+			if raw, ok := fields[name]; ok && json.Unmarshal(raw, &nested) == nil && nested.Code != "" {
+				return nested.Code
+			}
+		}
+	}
+	return ""
+}
+
+func (v vector) expectedString(t *testing.T, name string) (string, bool) {
+	raw, ok := v.Expected[name]
+	if !ok {
+		return "", false
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatalf("%s: expected.%s is not a string: %v", v.Name, name, err)
+	}
+	return s, true
+}
+
+func mustHex(t *testing.T, what, text string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(text)
+	if err != nil {
+		t.Fatalf("%s is not hex: %v", what, err)
+	}
+	return b
+}
+
+// rootKey is the key version's material: the KV/keyring root key, or in
+// Transit mode the plaintext data key.
+func (v vector) rootKey(t *testing.T) []byte {
+	if v.DataKeyHex != "" {
+		return mustHex(t, v.Name+" dataKeyHex", v.DataKeyHex)
+	}
+	return mustHex(t, v.Name+" rootKeyHex", v.RootKeyHex)
+}
+
+func (v vector) transit() bool {
+	return v.Mode == "transit" || v.WrappedKey != "" || v.DataKeyHex != ""
+}
+
+// original is the vector's plaintext payload.
+func (v vector) original(t *testing.T) *commonpb.Payload {
+	p := &commonpb.Payload{Metadata: map[string][]byte{}}
+	for k, value := range v.Payload.Metadata {
+		p.Metadata[k] = []byte(value)
+	}
+	switch {
+	case v.Payload.DataHex != nil:
+		p.Data = mustHex(t, v.Name+" payload.dataHex", *v.Payload.DataHex)
+	case v.Payload.Data != nil:
+		p.Data = []byte(*v.Payload.Data)
+	}
+	return p
+}
+
+// metadataKeysSorted reports whether the vector lists its payload metadata keys in sorted order.
+func (v vector) metadataKeysSorted(t *testing.T) bool {
+	var payload map[string]json.RawMessage
+	if json.Unmarshal(v.raw["payload"], &payload) != nil {
+		return true
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload["metadata"]))
+	var names []string
+	depth := 0
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch tok := tok.(type) {
+		case json.Delim:
+			if tok == '{' {
+				depth++
+				expectKey = depth == 1
+			} else if tok == '}' {
+				depth--
+			}
+		case string:
+			if depth == 1 && expectKey {
+				names = append(names, tok)
+				expectKey = false
+			} else if depth == 1 {
+				expectKey = true
+			}
+		}
+	}
+	return slices.IsSorted(names)
+}
+
+// encrypted is the sealed payload a vector gives: for positive vectors the
+// expected output, for negative ones the input to decode.
+func (v vector) encrypted(t *testing.T) (*commonpb.Payload, bool) {
+	for _, name := range []string{"encrypted", "sealed", "input"} {
+		if raw, ok := v.raw[name]; ok {
+			if p, ok := parseSealed(t, v.Name, raw); ok {
+				return p, true
+			}
+		}
+	}
+	if len(v.Expected) > 0 {
+		whole, _ := json.Marshal(v.Expected)
+		return parseSealed(t, v.Name, whole)
+	}
+	return nil, false
+}
+
+// parseSealed reads {metadata: {k: text}, metadataHex: {k: hex}, dataHex}.
+func parseSealed(t *testing.T, name string, raw json.RawMessage) (*commonpb.Payload, bool) {
+	var s struct {
+		Metadata    map[string]string `json:"metadata"`
+		MetadataHex map[string]string `json:"metadataHex"`
+		DataHex     *string           `json:"dataHex"`
+	}
+	if json.Unmarshal(raw, &s) != nil || (s.Metadata == nil && s.MetadataHex == nil) {
+		return nil, false
+	}
+	p := &commonpb.Payload{Metadata: map[string][]byte{}}
+	for k, value := range s.Metadata {
+		p.Metadata[k] = []byte(value)
+	}
+	for k, value := range s.MetadataHex {
+		p.Metadata[k] = mustHex(t, name+" metadataHex."+k, value)
+	}
+	if s.DataHex != nil {
+		p.Data = mustHex(t, name+" dataHex", *s.DataHex)
+	}
+	return p, true
+}
+
+// vectorProvider knows exactly the vector's key version; in Transit mode it
+// checks the payload's wrapped key as the Transit provider does, and Transit
+// refuses to unwrap any wrapped key but the vector's.
+type vectorProvider struct {
+	v   vector
+	key []byte
+}
+
+func (p vectorProvider) KeyIDFor(string) (string, error) { return p.v.KeyID, nil }
+func (p vectorProvider) EncryptionKey(context.Context, string, int) (*codec.KeyMaterial, error) {
+	return &codec.KeyMaterial{KeyID: p.v.KeyID, Version: p.v.Version, Key: bytes.Clone(p.key), WrappedKey: p.v.WrappedKey}, nil
+}
+func (p vectorProvider) DecryptionKey(_ context.Context, _ string, ref codec.KeyRef) (*codec.KeyMaterial, error) {
+	if p.v.transit() {
+		if err := keys.CheckTransitRef(ref); err != nil {
+			return nil, err
+		}
+		if p.v.WrappedKey != "" && ref.WrappedKey != p.v.WrappedKey {
+			return nil, codec.NewError(codec.ErrDecryptionFailed, "Decryption failed")
+		}
+	}
+	if ref.Version != p.v.Version {
+		return nil, codec.NewError(codec.ErrUnknownKeyVersion, "Unknown key version")
+	}
+	return &codec.KeyMaterial{KeyID: p.v.KeyID, Version: ref.Version, Key: bytes.Clone(p.key), WrappedKey: ref.WrappedKey}, nil
+}
+func (vectorProvider) CheckHealth(context.Context) error { return nil }
+func (vectorProvider) Close() error                      { return nil }
+
+func TestPublishedVectors(t *testing.T) {
+	for _, v := range loadVectors(t) {
+		t.Run(v.group+"/"+v.Name, func(t *testing.T) {
+			code := v.expectedCode()
+			_, hasData := v.expectedString(t, "dataHex")
+			switch {
+			case code != "":
+				checkNegative(t, v, code)
+			case hasData && v.Payload != nil:
+				checkPositive(t, v)
+			default:
+				t.Fatalf("vector %q has a shape this test does not know: neither an expected error code nor expected.dataHex with a payload", v.Name)
+			}
+		})
+	}
+}
+
+func newVectorCodec(t *testing.T, v vector) *codec.Codec {
+	c, err := codec.New(codec.Options{Namespace: v.Namespace, KeyProvider: vectorProvider{v: v, key: v.rootKey(t)}, FailWorkflowOnError: true})
+	if err != nil {
+		t.Fatalf("codec.New: %v", err)
+	}
+	return c
+}
+
+func checkPositive(t *testing.T, v vector) {
+	ref := codec.KeyRef{KeyID: v.KeyID, Version: v.Version, WrappedKey: v.WrappedKey}
+	if ref.WrappedKey == "" {
+		var meta map[string]string
+		_ = json.Unmarshal(v.Expected["metadata"], &meta)
+		ref.WrappedKey = meta[codec.MetadataWrappedKey]
+	}
+	root := v.rootKey(t)
+	salt := mustHex(t, "saltHex", v.SaltHex)
+	okm, err := codec.DeriveBytes(root, salt, v.KeyID, v.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectHex(t, v, "aesKeyHex", okm[:32])
+	expectHex(t, v, "commitmentHex", okm[32:])
+	expectHex(t, v, "aadHex", codec.BuildAAD(codec.FormatV1, v.Namespace, v.KeyID, v.Version))
+
+	original := v.original(t)
+	serialized, err := codec.SerializePayload(original)
+	if err != nil {
+		t.Fatal(err)
+	}
+	published, ok := v.expectedString(t, "serializedPayloadHex")
+	plaintext := serialized
+	if ok {
+		plaintext = mustHex(t, "serializedPayloadHex", published)
+		if v.metadataKeysSorted(t) {
+			// Go writes metadata sorted by key; the TypeScript library in insertion order, the same here.
+			if !bytes.Equal(serialized, plaintext) {
+				t.Errorf("serialized payload\n got %x\nwant %x", serialized, plaintext)
+			}
+		} else if !proto.Equal(mustUnmarshal(t, serialized), mustUnmarshal(t, plaintext)) {
+			t.Errorf("serialized payload differs as a message")
+		}
+	}
+	sealed, err := codec.SealPlaintext(root, salt, mustHex(t, "nonceHex", v.NonceHex), ref, v.Namespace, plaintext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectHex(t, v, "dataHex", sealed)
+
+	var wantMeta map[string]string
+	if raw, ok := v.Expected["metadata"]; ok {
+		if err := json.Unmarshal(raw, &wantMeta); err != nil {
+			t.Fatal(err)
+		}
+		gotMeta := map[string]string{}
+		for k, value := range codec.EncryptedMetadata(ref) {
+			gotMeta[k] = string(value)
+		}
+		if !maps.Equal(gotMeta, wantMeta) {
+			t.Errorf("metadata\n got %v\nwant %v", gotMeta, wantMeta)
+		}
+	}
+
+	encrypted, ok := v.encrypted(t)
+	if !ok {
+		t.Fatal("no encrypted payload in the vector")
+	}
+	decoded, err := newVectorCodec(t, v).DecodeContext(context.Background(), []*commonpb.Payload{encrypted})
+	if err != nil {
+		t.Fatalf("decoding the published payload: %v", err)
+	}
+	if !proto.Equal(decoded[0], original) {
+		t.Errorf("decoded %v, want %v", decoded[0], original)
+	}
+}
+
+func checkNegative(t *testing.T, v vector, code string) {
+	encrypted, ok := v.encrypted(t)
+	if !ok {
+		t.Fatalf("negative vector %q gives no payload to decode", v.Name)
+	}
+	_, err := newVectorCodec(t, v).DecodeContext(context.Background(), []*commonpb.Payload{encrypted})
+	if got := string(codec.CodeOf(err)); got != code {
+		t.Errorf("decode error code %q (%v), want %q", got, err, code)
+	}
+}
+
+func expectHex(t *testing.T, v vector, name string, got []byte) {
+	t.Helper()
+	if want, ok := v.expectedString(t, name); ok && hex.EncodeToString(got) != want {
+		t.Errorf("%s\n got %x\nwant %s", name, got, want)
+	}
+}
+
+func mustUnmarshal(t *testing.T, b []byte) *commonpb.Payload {
+	p := &commonpb.Payload{}
+	if err := proto.Unmarshal(b, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
