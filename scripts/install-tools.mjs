@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureGo } from './tools/go.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools');
@@ -182,6 +183,10 @@ try {
 }
 resolved.chromium = chromium.bin;
 console.log(`install-tools: chromium: ${chromium.bin} (from ${chromium.source}) - ${chromiumVersion}`);
+
+const go = ensureGo({ toolsDir, fail });
+resolved.go = go.bin;
+console.log(`install-tools: go: ${go.bin} (from ${go.source}) - ${go.line}`);
 
 mkdirSync(toolsDir, { recursive: true });
 writeFileSync(join(toolsDir, 'tools.json'), `${JSON.stringify(resolved, null, 2)}\n`);

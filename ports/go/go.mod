@@ -1,8 +1,9 @@
 module github.com/temporal-vault-codec/temporal-vault-codec/ports/go
 
-go 1.26.8
+go 1.26.0
 
 require (
+	github.com/hashicorp/vault/api v1.23.0
 	go.temporal.io/api v1.64.3
 	go.temporal.io/sdk v1.51.0
 	golang.org/x/sync v0.25.0
@@ -23,7 +24,6 @@ require (
 	github.com/hashicorp/go-secure-stdlib/strutil v0.1.2 // indirect
 	github.com/hashicorp/go-sockaddr v1.0.7 // indirect
 	github.com/hashicorp/hcl v1.0.1-vault-7 // indirect
-	github.com/hashicorp/vault/api v1.23.0 // indirect
 	github.com/mitchellh/go-homedir v1.1.0 // indirect
 	github.com/mitchellh/mapstructure v1.5.0 // indirect
 	github.com/nexus-rpc/nexus-proto-annotations v0.1.0 // indirect
