@@ -193,11 +193,20 @@ func (k *LocalKeyring) read() (*keyringFile, error) {
 	return &file, nil
 }
 
-// update applies change under the process's write lock and replaces the file
-// atomically (write a temporary file, then rename).
+// update applies change holding the file's lock (within the process and
+// across processes, shared with the TypeScript library) from the read to the
+// rename, and replaces the file atomically (write a temporary file, then rename).
 func (k *LocalKeyring) update(change func(*keyringFile) (uint32, error)) (uint32, error) {
 	k.writes.Lock()
 	defer k.writes.Unlock()
+	if err := os.MkdirAll(filepath.Dir(k.path), 0o700); err != nil {
+		return 0, fileError(err)
+	}
+	unlock, err := lockKeyring(k.path)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	file, err := k.read()
 	if err != nil {
 		return 0, err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/temporal-vault-codec/temporal-vault-codec/ports/go/codec"
 )
@@ -116,5 +117,38 @@ func TestRefusesAFileThatIsNotAKeyring(t *testing.T) {
 	}
 	if _, err := NewLocalKeyring(LocalKeyringOptions{}); !errors.Is(err, codec.ErrInvalidConfig) {
 		t.Errorf("no path: %v", err)
+	}
+}
+
+func TestWaitsForTheCrossProcessLockAndTakesOverAStaleOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keyring.json")
+	k, _ := NewLocalKeyring(LocalKeyringOptions{Path: path, Warn: func(string) {}})
+	// A lock held by another process (as proper-lockfile makes it): the change waits for its release.
+	if err := os.Mkdir(path+".lock", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := k.RotateKey("orders")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("rotated while another process held the lock: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	os.Remove(path + ".lock")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// A lock left by a crashed process (older than the stale limit) is taken over.
+	os.Mkdir(path+".lock", 0o700)
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(path+".lock", old, old)
+	if v, err := k.RotateKey("orders"); err != nil || v != 2 {
+		t.Fatalf("stale lock: %d %v", v, err)
+	}
+	if _, err := os.Stat(path + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the lock was not released")
 	}
 }
