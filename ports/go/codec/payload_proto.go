@@ -25,19 +25,6 @@ const (
 	entryValue    = 2
 )
 
-// plainPayload reports whether p has only metadata (with UTF-8 keys) and data, the fields the fast path writes.
-func plainPayload(p *commonpb.Payload) bool {
-	if len(p.GetExternalPayloads()) > 0 || len(p.ProtoReflect().GetUnknown()) > 0 {
-		return false
-	}
-	for key := range p.GetMetadata() {
-		if !utf8.ValidString(key) {
-			return false
-		}
-	}
-	return true
-}
-
 func entrySize(key string, value []byte) int {
 	return protowire.SizeTag(entryKey) + protowire.SizeBytes(len(key)) + protowire.SizeTag(entryValue) + protowire.SizeBytes(len(value))
 }
@@ -45,16 +32,19 @@ func entrySize(key string, value []byte) int {
 // sealedPlaintextBuffer serializes payload into a new buffer at offset
 // headerLen, with capacity for the GCM tag, so sealing needs no other copy.
 func sealedPlaintextBuffer(payload *commonpb.Payload) ([]byte, error) {
-	if !plainPayload(payload) {
-		size := marshalOptions.Size(payload)
-		return marshalOptions.MarshalAppend(make([]byte, headerLen, headerLen+size+tagLen), payload)
-	}
 	metadata := payload.GetMetadata()
 	keys := make([]string, 0, len(metadata))
 	size := 0
+	generic := len(payload.GetExternalPayloads()) > 0 || len(payload.ProtoReflect().GetUnknown()) > 0
 	for key, value := range metadata {
+		// Non-UTF-8 keys are for the generated code to refuse.
+		generic = generic || !utf8.ValidString(key)
 		keys = append(keys, key)
 		size += protowire.SizeTag(fieldMetadata) + protowire.SizeBytes(entrySize(key, value))
+	}
+	if generic {
+		size := marshalOptions.Size(payload)
+		return marshalOptions.MarshalAppend(make([]byte, headerLen, headerLen+size+tagLen), payload)
 	}
 	slices.Sort(keys)
 	data := payload.GetData()
