@@ -145,6 +145,20 @@ describe('payloads cross between the TypeScript library and the Go port', () => 
     expect(await ts.decode([rotatedGo!])).toHaveLength(1);
   });
 
+  it('in Vault KV mode for a namespace that needs escaping in a Vault path', async () => {
+    const pathPrefix = `test-port-go-${randomBytes(4).toString('hex')}/`;
+    const namespace = 'zahlungen ä+?%#';
+    const store = new VaultKvStore({ client: client(), pathPrefix });
+    await store.createKey(namespace);
+    const ts = codecFor(namespace, new CachingKeyProvider(store));
+    const source: GoKeySource = { kind: 'vault-kv', mount: 'secret', pathPrefix };
+    const original: Payload = { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"x"') };
+    const fromTs = await ts.encode([original]);
+    expectSamePayloads(opened(await goCodec(cli, 'open', { namespace, source, payloads: fromTs, vault })), [original]);
+    const fromGo = opened(await goCodec(cli, 'seal', { namespace, source, payloads: [original], vault }));
+    expectSamePayloads(await ts.decode(fromGo), [original]);
+  });
+
   it('in Vault Transit envelope mode, 0 B to 1 MiB, both ways, with the wrapped key in the metadata', async () => {
     const mount = `transit-port-go-${randomBytes(4).toString('hex')}`;
     const root = await fetch(`${vault.addr}/v1/sys/mounts/${mount}`, {

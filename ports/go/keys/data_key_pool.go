@@ -71,7 +71,7 @@ func (p *dataKeyPool) take(ctx context.Context, slot string, count int) (*transi
 }
 
 // reserve takes count uses of the slot's key when it is younger than maxAge
-// (or was fetched after fetchedSince) and has room. A batch larger than
+// (or was fetched after fetchedSince, unless that is zero) and has room. A batch larger than
 // maxUses gets a fresh key of its own.
 func (p *dataKeyPool) reserve(name string, count int, maxAge time.Duration, fetchedSince time.Time) *transitDataKey {
 	p.mu.Lock()
@@ -80,7 +80,7 @@ func (p *dataKeyPool) reserve(name string, count int, maxAge time.Duration, fetc
 	if s == nil {
 		return nil
 	}
-	if p.now().Sub(s.fetchedAt) >= maxAge && !s.fetchedAt.After(fetchedSince) {
+	if p.now().Sub(s.fetchedAt) >= maxAge && (fetchedSince.IsZero() || !s.fetchedAt.After(fetchedSince)) {
 		return nil
 	}
 	if s.uses > 0 && s.uses+count > p.maxUses {
