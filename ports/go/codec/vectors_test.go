@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -24,11 +25,17 @@ import (
 // file, so vectors added there are checked here without a code change. A
 // vector whose shape this test does not know fails, rather than being skipped.
 
-func vectorsPath() string {
+// vectorFiles are the published vector files: docs/test-vectors.json and any
+// docs/test-vectors-*.json beside it (or the file named by TVC_TEST_VECTORS).
+func vectorFiles(t *testing.T) []string {
 	if path := os.Getenv("TVC_TEST_VECTORS"); path != "" {
-		return path
+		return []string{path}
 	}
-	return filepath.Join("..", "..", "..", "docs", "test-vectors.json")
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "docs", "test-vectors*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no docs/test-vectors*.json (%v)", err)
+	}
+	return files
 }
 
 // vector is one entry of the file, with the fields the TypeScript test reads
@@ -47,7 +54,9 @@ type vector struct {
 	NonceHex   string `json:"nonceHex"`
 	WrappedKey string `json:"wrappedKey"`
 	Mode       string `json:"mode"`
-	Payload    *struct {
+	// DecodeNamespace, when given, is the namespace a negative vector is opened in.
+	DecodeNamespace string `json:"decodeNamespace"`
+	Payload         *struct {
 		Metadata map[string]string `json:"metadata"`
 		Data     *string           `json:"data"`
 		DataHex  *string           `json:"dataHex"`
@@ -59,7 +68,18 @@ type vector struct {
 // arrays hold vectors (e.g. positive / negative / transit groups).
 func loadVectors(t *testing.T) []vector {
 	t.Helper()
-	text, err := os.ReadFile(vectorsPath())
+	var out []vector
+	for _, file := range vectorFiles(t) {
+		out = append(out, loadVectorFile(t, file)...)
+	}
+	if len(out) == 0 {
+		t.Fatal("the published vector files hold no vectors")
+	}
+	return out
+}
+
+func loadVectorFile(t *testing.T, file string) []vector {
+	text, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatalf("reading the published vectors: %v", err)
 	}
@@ -68,8 +88,9 @@ func loadVectors(t *testing.T) []vector {
 	if json.Unmarshal(text, &top) == nil {
 		groups = map[string]json.RawMessage{"": text}
 	} else if err := json.Unmarshal(text, &groups); err != nil {
-		t.Fatalf("docs/test-vectors.json is neither an array nor an object: %v", err)
+		t.Fatalf("%s is neither an array nor an object: %v", file, err)
 	}
+	base := strings.TrimSuffix(filepath.Base(file), ".json")
 	var out []vector
 	for _, name := range slices.Sorted(maps.Keys(groups)) {
 		var items []json.RawMessage
@@ -79,20 +100,20 @@ func loadVectors(t *testing.T) []vector {
 		for i, item := range items {
 			var v vector
 			if err := json.Unmarshal(item, &v); err != nil {
-				t.Fatalf("vector %s[%d]: %v", name, i, err)
+				t.Fatalf("vector %s %s[%d]: %v", base, name, i, err)
 			}
 			if err := json.Unmarshal(item, &v.raw); err != nil {
-				t.Fatalf("vector %s[%d]: %v", name, i, err)
+				t.Fatalf("vector %s %s[%d]: %v", base, name, i, err)
 			}
-			v.group = name
+			v.group = base + "/" + name
 			if v.Name == "" {
 				v.Name = name + "[" + strconv.Itoa(i) + "]"
 			}
+			if v.KeyID == "" {
+				v.KeyID = v.Namespace
+			}
 			out = append(out, v)
 		}
-	}
-	if len(out) == 0 {
-		t.Fatal("docs/test-vectors.json holds no vectors")
 	}
 	return out
 }
@@ -202,8 +223,13 @@ func (v vector) metadataKeysSorted(t *testing.T) bool {
 
 // encrypted is the sealed payload a vector gives: for positive vectors the
 // expected output, for negative ones the input to decode.
-func (v vector) encrypted(t *testing.T) (*commonpb.Payload, bool) {
-	for _, name := range []string{"encrypted", "sealed", "input"} {
+func (v vector) encrypted(t *testing.T, negative bool) (*commonpb.Payload, bool) {
+	names := []string{"encrypted", "sealed", "input"}
+	if negative {
+		// A negative vector may give the payload to decode as its "payload".
+		names = append(names, "payload")
+	}
+	for _, name := range names {
 		if raw, ok := v.raw[name]; ok {
 			if p, ok := parseSealed(t, v.Name, raw); ok {
 				return p, true
@@ -217,14 +243,18 @@ func (v vector) encrypted(t *testing.T) (*commonpb.Payload, bool) {
 	return nil, false
 }
 
-// parseSealed reads {metadata: {k: text}, metadataHex: {k: hex}, dataHex}.
+// parseSealed reads {metadata: {k: text}, metadataHex: {k: hex},
+// metadataBase64: {k: base64}, dataHex | dataBase64}.
 func parseSealed(t *testing.T, name string, raw json.RawMessage) (*commonpb.Payload, bool) {
 	var s struct {
-		Metadata    map[string]string `json:"metadata"`
-		MetadataHex map[string]string `json:"metadataHex"`
-		DataHex     *string           `json:"dataHex"`
+		Metadata       map[string]string `json:"metadata"`
+		MetadataHex    map[string]string `json:"metadataHex"`
+		MetadataBase64 map[string][]byte `json:"metadataBase64"`
+		DataHex        *string           `json:"dataHex"`
+		DataBase64     []byte            `json:"dataBase64"`
 	}
-	if json.Unmarshal(raw, &s) != nil || (s.Metadata == nil && s.MetadataHex == nil) {
+	// A sealed payload is always given as bytes: an object without dataHex or dataBase64 is a plaintext payload.
+	if json.Unmarshal(raw, &s) != nil || (s.DataHex == nil && s.DataBase64 == nil) {
 		return nil, false
 	}
 	p := &commonpb.Payload{Metadata: map[string][]byte{}}
@@ -234,8 +264,14 @@ func parseSealed(t *testing.T, name string, raw json.RawMessage) (*commonpb.Payl
 	for k, value := range s.MetadataHex {
 		p.Metadata[k] = mustHex(t, name+" metadataHex."+k, value)
 	}
+	for k, value := range s.MetadataBase64 {
+		p.Metadata[k] = value
+	}
 	if s.DataHex != nil {
 		p.Data = mustHex(t, name+" dataHex", *s.DataHex)
+	}
+	if s.DataBase64 != nil {
+		p.Data = s.DataBase64
 	}
 	return p, true
 }
@@ -349,7 +385,7 @@ func checkPositive(t *testing.T, v vector) {
 		}
 	}
 
-	encrypted, ok := v.encrypted(t)
+	encrypted, ok := v.encrypted(t, false)
 	if !ok {
 		t.Fatal("no encrypted payload in the vector")
 	}
@@ -363,11 +399,22 @@ func checkPositive(t *testing.T, v vector) {
 }
 
 func checkNegative(t *testing.T, v vector, code string) {
-	encrypted, ok := v.encrypted(t)
+	encrypted, ok := v.encrypted(t, true)
 	if !ok {
 		t.Fatalf("negative vector %q gives no payload to decode", v.Name)
 	}
-	_, err := newVectorCodec(t, v).DecodeContext(context.Background(), []*commonpb.Payload{encrypted})
+	c := newVectorCodec(t, v)
+	if v.DecodeNamespace != "" {
+		view, err := c.WithNamespace(v.DecodeNamespace)
+		if err != nil {
+			if got := string(codec.CodeOf(err)); got != code {
+				t.Errorf("namespace error code %q, want %q", got, code)
+			}
+			return
+		}
+		c = view
+	}
+	_, err := c.DecodeContext(context.Background(), []*commonpb.Payload{encrypted})
 	if got := string(codec.CodeOf(err)); got != code {
 		t.Errorf("decode error code %q (%v), want %q", got, err, code)
 	}
