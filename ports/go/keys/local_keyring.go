@@ -2,8 +2,6 @@ package keys
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -13,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/temporal-vault-codec/temporal-vault-codec/ports/go/codec"
 )
@@ -226,33 +223,6 @@ func (k *LocalKeyring) update(change func(*keyringFile) (uint32, error)) (uint32
 	return result, nil
 }
 
-func writeAtomically(path string, text []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	temp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(temp.Name())
-	if err := temp.Chmod(0o600); err != nil {
-		temp.Close()
-		return err
-	}
-	if _, err := temp.Write(text); err != nil {
-		temp.Close()
-		return err
-	}
-	if err := temp.Sync(); err != nil {
-		temp.Close()
-		return err
-	}
-	if err := temp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(temp.Name(), path)
-}
-
 func (k *LocalKeyring) warnUse() {
 	k.warn("WARNING: using the local keyring file " + k.path + ". Keys are stored unencrypted on this disk; " +
 		"this is for development only. Use Vault (KV v2 or Transit) in production.")
@@ -260,36 +230,4 @@ func (k *LocalKeyring) warnUse() {
 		k.warn("WARNING: keyring file " + k.path + " is readable by other users (mode " +
 			strconv.FormatUint(uint64(info.Mode().Perm()), 8) + "); run chmod 600.")
 	}
-}
-
-func newKeyringVersion(version uint32) keyringVersion {
-	material := make([]byte, codec.RootKeyBytes)
-	rand.Read(material)
-	defer clear(material)
-	return keyringVersion{
-		Version:   version,
-		CreatedAt: time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-		State:     StateActive,
-		Material:  base64.StdEncoding.EncodeToString(material),
-	}
-}
-
-func decodeMaterial(material, keyID string, version uint32) ([]byte, error) {
-	key, err := base64.StdEncoding.DecodeString(material)
-	if err != nil || len(key) != codec.RootKeyBytes {
-		clear(key)
-		return nil, codec.NewError(codec.ErrInvalidKeyMaterial, "Key material must be 32 bytes").WithKey(keyID, version)
-	}
-	return key, nil
-}
-
-func unknownKey(keyID string) error {
-	return codec.NewError(codec.ErrUnknownKey, "Unknown key").WithKey(keyID, 0)
-}
-
-func fileError(cause error) error {
-	if errors.Is(cause, fs.ErrPermission) {
-		return codec.NewError(codec.ErrKeySourceDenied, "Keyring file is not accessible (permission denied)").WithCause(cause)
-	}
-	return unavailable("Keyring file could not be read or written", cause)
 }
