@@ -19,6 +19,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installPythonPort } from './tools/python-port.mjs';
 import { installS3Proxy } from './tools/s3proxy.mjs';
+import { ensureGo } from './tools/go.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools');
@@ -195,6 +196,9 @@ try {
 const s3proxy = installS3Proxy({ toolsDir, findOnPath, fail });
 Object.assign(resolved, { s3proxy: s3proxy.jar, java: s3proxy.java });
 console.log(`install-tools: s3proxy: ${s3proxy.jar} (from ${s3proxy.source}) - ${s3proxy.version}`);
+const go = ensureGo({ toolsDir, fail });
+resolved.go = go.bin;
+console.log(`install-tools: go: ${go.bin} (from ${go.source}) - ${go.line}`);
 
 mkdirSync(toolsDir, { recursive: true });
 writeFileSync(join(toolsDir, 'tools.json'), `${JSON.stringify(resolved, null, 2)}\n`);
