@@ -149,7 +149,8 @@ export function planRetirement(input: RetireInput): RetirePlan {
 function checkUsage(input: RetireInput, affected: readonly number[], refusals: Refusal[], warnings: string[]) {
   const { action, description: d } = input;
   if ('skipped' in input.usage) {
-    warnings.push(`Temporal not checked (${input.usage.skipped}): open workflows or schedules may still need it`);
+    const which = affected.length === 1 ? `version ${affected[0]}` : `versions ${affected.join(', ')}`;
+    warnings.push(`Temporal not checked (${input.usage.skipped}): open workflows or schedules may still need ${which}`);
     return { checked: false, reason: input.usage.skipped } as const;
   }
   const report = input.usage;

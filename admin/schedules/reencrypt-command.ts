@@ -17,6 +17,8 @@ export interface ScheduleOutcome {
   readonly fromVersions: readonly number[];
   /** Payloads of the schedule's own memo left under an older version because the server refuses memo updates. */
   readonly memoPayloadsKept: number;
+  /** The versions of those memo payloads (they keep the version in use: see `keys usage`). */
+  readonly memoKeptVersions: readonly number[];
   readonly memoRefusal?: string;
   /** Payloads without encryption, left unchanged. */
   readonly unencrypted: number;
@@ -116,6 +118,7 @@ export async function reencryptOne(service: WorkflowService, codec: EncryptionCo
   const { namespace, scheduleId } = one;
   let memoRefusal: string | undefined;
   let resealed = 0;
+  let updated = false;
   let fromVersions: number[] = [];
   const outcome = (result: ScheduleOutcome['outcome'], attempts: number, extra: Partial<ScheduleOutcome> = {}) => ({
     scheduleId,
@@ -123,6 +126,7 @@ export async function reencryptOne(service: WorkflowService, codec: EncryptionCo
     payloads: resealed,
     fromVersions,
     memoPayloadsKept: 0,
+    memoKeptVersions: [],
     unencrypted: 0,
     attempts,
     ...(memoRefusal === undefined ? {} : { memoRefusal }),
@@ -140,8 +144,13 @@ export async function reencryptOne(service: WorkflowService, codec: EncryptionCo
     }
     const kept = memoRefusal === undefined ? 0 : snapshot.inMemo.length;
     const pending = snapshot.inSchedule.length + snapshot.inMemo.length - kept;
-    const settled = { memoPayloadsKept: kept, unencrypted: snapshot.unencrypted };
-    if (pending === 0) return outcome(attempt === 1 ? 'current' : 'reencrypted', attempt - 1, settled);
+    const memoKeptVersions =
+      kept === 0 ? [] : [...new Set(snapshot.inMemo.map((p) => p.version))].sort((a, b) => a - b);
+    const settled = { memoPayloadsKept: kept, memoKeptVersions, unencrypted: snapshot.unencrypted };
+    if (pending === 0) {
+      if (!updated) fromVersions = [];
+      return outcome(updated ? 'reencrypted' : 'current', attempt - 1, settled);
+    }
     if (attempt > MAX_ATTEMPTS) {
       const message = `${scheduleId} changed during each of ${MAX_ATTEMPTS} attempts; run the command again`;
       return outcome('failed', attempt - 1, {
@@ -156,10 +165,15 @@ export async function reencryptOne(service: WorkflowService, codec: EncryptionCo
       if (!(err instanceof CodecError)) throw err;
       return outcome('failed', attempt, { ...settled, error: { code: err.code, message: err.message } });
     }
-    resealed = pending;
-    if (one.dryRun) return outcome('would-reencrypt', attempt, settled);
+    if (one.dryRun) {
+      resealed = pending;
+      return outcome('would-reencrypt', attempt, settled);
+    }
     const update = await updateSchedule(service, namespace, snapshot);
     if (update.memoRefusal !== undefined) memoRefusal = update.memoRefusal;
+    if (!update.scheduleUpdated) continue;
+    updated = true;
+    resealed = snapshot.inSchedule.length + (update.memoUpdated ? snapshot.inMemo.length : 0);
     await untilApplied(service, namespace, scheduleId, snapshot.described.conflictToken);
   }
 }

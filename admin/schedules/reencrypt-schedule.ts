@@ -91,7 +91,9 @@ export async function resealSnapshot(snapshot: ScheduleSnapshot, codec: Encrypti
 
 /** What {@link updateSchedule} did. */
 export interface UpdateOutcome {
-  /** `false`: the server refused a memo update, so only the schedule itself was updated. */
+  /** Whether an update was sent and accepted (not sent when only a refused memo had anything to change). */
+  readonly scheduleUpdated: boolean;
+  /** `false`: no memo change was sent, or the server refused it. */
   readonly memoUpdated: boolean;
   /** The server's reason for refusing the memo update. */
   readonly memoRefusal?: string;
@@ -104,7 +106,7 @@ const FAILED_PRECONDITION = 9;
  * between is never overwritten (the server drops or refuses an update whose token is stale; the caller checks which
  * happened by reading the schedule again). The schedule's own memo is sent only when it changed; servers whose
  * schedules are backed by workflows refuse memo updates (FAILED_PRECONDITION), and then the schedule is updated
- * without it.
+ * without it, or not at all when nothing else changed.
  */
 export async function updateSchedule(
   service: WorkflowService,
@@ -121,14 +123,16 @@ export async function updateSchedule(
   };
   if (snapshot.inMemo.length === 0) {
     await service.updateSchedule(request);
-    return { memoUpdated: false };
+    return { scheduleUpdated: true, memoUpdated: false };
   }
   try {
     await service.updateSchedule({ ...request, memo: snapshot.described.memo });
-    return { memoUpdated: true };
+    return { scheduleUpdated: true, memoUpdated: true };
   } catch (err) {
     if (!isGrpcServiceError(err) || Number(err.code) !== FAILED_PRECONDITION) throw err;
+    const memoRefusal = err.details || err.message;
+    if (snapshot.inSchedule.length === 0) return { scheduleUpdated: false, memoUpdated: false, memoRefusal };
     await service.updateSchedule({ ...request, requestId: randomUUID() });
-    return { memoUpdated: false, memoRefusal: err.details || err.message };
+    return { scheduleUpdated: true, memoUpdated: false, memoRefusal };
   }
 }

@@ -10,7 +10,9 @@ export function renderReencrypt(result: ReencryptResult): string {
   const rows = result.schedules.map((s) => {
     const notes = [
       ...(s.error === undefined ? [] : [`[${s.error.code}] ${s.error.message}`]),
-      ...(s.memoPayloadsKept > 0 ? [`schedule memo kept under its version: ${s.memoRefusal ?? 'not updatable'}`] : []),
+      ...(s.memoPayloadsKept > 0
+        ? [`schedule memo kept under version ${s.memoKeptVersions.join(',')}: ${s.memoRefusal ?? 'not updatable'}`]
+        : []),
       ...(s.unencrypted > 0 ? [`${s.unencrypted} unencrypted payloads left as they are`] : []),
     ];
     const from = s.fromVersions.length === 0 ? '-' : s.fromVersions.join(',');
