@@ -98,7 +98,7 @@ describe('the schema-driven payload walk', () => {
   it('replaces payloads in place: repeated, map and singular fields', () => {
     const HistoryEvent = temporal.api.history.v1.HistoryEvent;
     const started = HistoryEvent.decode(HistoryEvent.encode(EVENTS[0]!).finish());
-    forEachPayload('historyEvent', started!, (_payload, _place, replace) => replace(plain('swapped')));
+    forEachPayload('historyEvent', started, (_payload, _place, replace) => replace(plain('swapped')));
     const attributes = started.workflowExecutionStartedEventAttributes!;
     expect(Buffer.from(attributes.input!.payloads![1]!.data!).toString()).toBe('swapped');
     expect(Buffer.from(attributes.memo!.fields!.customer!.data!).toString()).toBe('swapped');
