@@ -12,8 +12,7 @@ import { readSchedule, resealSnapshot, updateSchedule } from '../../admin/schedu
 import { openCodec } from '../../admin/schedules/open-codec.js';
 import { connectTemporal } from '../../admin/temporal/connect-temporal.js';
 import type { UsageResult, UsageRow } from '../../admin/usage/usage-command.js';
-import { WORKFLOW_QUERIES } from '../../admin/usage/scan-workflows.js';
-import { EncryptionCodec, ERROR_CODES, isEncrypted, type CachingKeyProvider } from '../../codec/index.js';
+import { EncryptionCodec, ERROR_CODES, type CachingKeyProvider } from '../../codec/index.js';
 import type { RunningServer } from '../../codec-server/index.js';
 import { startOrder } from '../../worker-example/client.js';
 import { loadExampleConfig } from '../../worker-example/config.js';
@@ -23,12 +22,18 @@ import type { Order } from '../../worker-example/model.js';
 import { bundleExampleWorkflows } from '../../worker-example/worker.js';
 import { approveOrder, orderStatus, processOrder } from '../../worker-example/workflows.js';
 import { runAdmin } from '../support/admin-cli.js';
-import { artifactPath, launchChromium } from '../support/browser.js';
+import {
+  directUsage,
+  pageText,
+  scheduleVersions,
+  shownFailures,
+  untilVisible,
+} from '../support/retirement-fixtures.js';
+import { launchChromium } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { waitUntil } from '../support/managed-process.js';
-import { runTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
 import {
-  collectPayloads,
   connectClients,
   decodeWithCodecServer,
   eventAttributes,
@@ -53,7 +58,6 @@ const vault = inject('vault');
 const keyPrefix = uniquePrefix('retire');
 const vaultEnv = { VAULT_ADDR: vault.addr, VAULT_TOKEN: vault.token };
 const codecEnv = { ...vaultEnv, VAULT_KEY_PREFIX: keyPrefix };
-const CLI_ENV = { TEMPORAL_CODEC_ENDPOINT: '', TEMPORAL_CODEC_AUTH: '' };
 
 let server: TemporalDevServer;
 let codecPort: number;
@@ -120,56 +124,6 @@ async function closedOrder(label: string, card?: string): Promise<Run> {
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, order };
 }
 
-/** Waits until visibility lists exactly `open` running and `closed` closed runs, and `scheduleCount` schedules. */
-async function visible(open: number, closed: number, scheduleCount: number): Promise<void> {
-  const service = clients.rawClient.workflowService;
-  const count = async (query: string) =>
-    Number(String((await service.countWorkflowExecutions({ namespace: NS, query })).count));
-  await waitUntil(
-    async () => {
-      const listed = (await service.listSchedules({ namespace: NS, maximumPageSize: 100 })).schedules?.length ?? 0;
-      const counts = [await count(WORKFLOW_QUERIES.open), await count(WORKFLOW_QUERIES.closed), listed];
-      return counts.join() === [open, closed, scheduleCount].join() ? true : undefined;
-    },
-    {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      description: `visibility: ${open} open, ${closed} closed, ${scheduleCount} schedules`,
-    },
-  );
-}
-
-interface Counted {
-  subjects: number;
-  payloads: number;
-}
-
-/** The usage the test finds itself, by fetching each history and schedule and reading every payload's version. */
-async function directScan(ids: { open: Run[]; closed: Run[]; schedules: string[] }) {
-  const result = new Map<number, { open: Counted; closed: Counted; schedules: Counted }>();
-  const add = (category: 'open' | 'closed' | 'schedules', payloads: Payload[]) => {
-    const perVersion = new Map<number, number>();
-    for (const p of payloads.filter(isEncrypted))
-      perVersion.set(keyVersionOf(p), (perVersion.get(keyVersionOf(p)) ?? 0) + 1);
-    for (const [version, n] of perVersion) {
-      const zero = () => ({ subjects: 0, payloads: 0 });
-      const entry = result.get(version) ?? { open: zero(), closed: zero(), schedules: zero() };
-      entry[category].subjects++;
-      entry[category].payloads += n;
-      result.set(version, entry);
-    }
-  };
-  for (const category of ['open', 'closed'] as const) {
-    for (const run of ids[category])
-      add(category, collectPayloads(await fetchHistoryEvents(clients.rawClient, run.workflowId, run.runId)));
-  }
-  for (const scheduleId of ids.schedules) {
-    const described = await clients.rawClient.workflowService.describeSchedule({ namespace: NS, scheduleId });
-    add('schedules', collectPayloads([described.schedule, described.memo]));
-  }
-  return result;
-}
-
 const counted = (row: UsageRow, category: 'open' | 'closed' | 'schedules') => ({
   subjects: row[category]?.subjects ?? 0,
   payloads: row[category]?.payloads ?? 0,
@@ -193,57 +147,21 @@ function createSchedule(scheduleId: string, memo?: Record<string, unknown>) {
   });
 }
 
-async function storedScheduleVersions(scheduleId: string): Promise<number[]> {
-  const described = await clients.rawClient.workflowService.describeSchedule({ namespace: NS, scheduleId });
-  return collectPayloads([described.schedule]).filter(isEncrypted).map(keyVersionOf);
-}
+/** The failed v1 run's failures in `temporal workflow show --output json`, through the codec server or not. */
+const failureTexts = (codec: boolean) =>
+  shownFailures(server, runs.failedV1.workflowId, codec ? `http://127.0.0.1:${codecPort}` : undefined);
 
-/**
- * The failure texts of the failed run as `temporal workflow show --output json` prints them: each failure's
- * `encodedAttributes` payload data (base64 in the JSON), which is `{"message", "stack_trace"}` once decoded.
- */
-async function failureTexts(codec: boolean): Promise<{ texts: string[]; encodings: string[] }> {
-  const shown = await showFailed(codec);
-  expect(shown.code, shown.stderr).toBe(0);
-  interface JsonFailure {
-    encodedAttributes?: { metadata?: Record<string, string>; data?: string };
-    cause?: JsonFailure;
-  }
-  const history = JSON.parse(shown.stdout) as {
-    events: Array<{ workflowExecutionFailedEventAttributes?: { failure?: JsonFailure } }>;
-  };
-  const texts: string[] = [];
-  const encodings: string[] = [];
-  const unbase64 = (text = '') => Buffer.from(text, 'base64').toString('utf8');
-  for (
-    let f = history.events.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes
-      ?.failure;
-    f;
-    f = f.cause
-  ) {
-    texts.push(unbase64(f.encodedAttributes?.data));
-    encodings.push(unbase64(f.encodedAttributes?.metadata?.encoding));
-  }
-  return { texts, encodings };
-}
+const uiText = (run: Run, waitFor: string) =>
+  pageText(
+    browser,
+    `${server.uiUrl}/namespaces/${NS}/workflows/${run.workflowId}/${run.runId}/history`,
+    waitFor,
+    `key-retirement-${waitFor.replace(/\W+/g, '-')}.png`,
+  );
 
-function showFailed(codec: boolean) {
-  const args = ['workflow', 'show', '--workflow-id', runs.failedV1.workflowId, '--output', 'json'];
-  if (codec) args.push('--codec-endpoint', `http://127.0.0.1:${codecPort}`);
-  return runTemporalCli([...args, '--address', server.address, '--namespace', NS], { env: CLI_ENV });
-}
-
-async function uiText(run: Run, waitFor: string): Promise<string> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  try {
-    await page.goto(`${server.uiUrl}/namespaces/${NS}/workflows/${run.workflowId}/${run.runId}/history`);
-    await expect.poll(() => page.innerText('body'), { timeout: 30_000, interval: 200 }).toContain(waitFor);
-    await page.screenshot({ path: artifactPath(`key-retirement-${waitFor.replace(/\W+/g, '-')}.png`) });
-    return await page.innerText('body');
-  } finally {
-    await page.close();
-  }
-}
+const storedScheduleVersions = (scheduleId: string) => scheduleVersions(clients.rawClient, scheduleId);
+const visible = (open: number, closed: number, scheduleCount: number) =>
+  untilVisible(clients.rawClient, { open, closed, schedules: scheduleCount });
 
 const startOwnCodecServer = () =>
   startCodecServer(codecEnv, ['--port', String(codecPort), '--cors-origins', server.uiUrl!]);
@@ -300,7 +218,7 @@ describe('retiring key version 1 with Temporal as the judge', () => {
     const result = await admin(['keys', 'usage', '--include-closed', '--json']);
     expect(result.code, result.stderr).toBe(EXIT_CODES.ok);
     const usage = result.json<UsageResult>();
-    const direct = await directScan({
+    const direct = await directUsage(clients.rawClient, {
       open: [runs.openV1, runs.openV2],
       closed: [runs.closedV1, runs.failedV1, runs.closedV2],
       schedules: Object.values(schedules),
