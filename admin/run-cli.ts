@@ -85,6 +85,7 @@ function defaultOpen(deps: CliDeps) {
 
 function explain(err: unknown, exitCode: ExitCode, cmd: CliCommand): string {
   const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof AdminError) return explainTemporal(message, exitCode, cmd);
   const where = cmd.source.kind === 'local' ? cmd.source.keyringPath : cmd.source.addr;
   switch (exitCode) {
     case EXIT_CODES.notFound:
@@ -92,9 +93,21 @@ function explain(err: unknown, exitCode: ExitCode, cmd: CliCommand): string {
     case EXIT_CODES.denied:
       return `${message}\nThe token's policy does not allow this; key administration needs policies/key-admin.hcl.`;
     case EXIT_CODES.unreachable:
-      return err instanceof AdminError
-        ? `${message}\nIs Temporal at ${cmd.temporal?.address ?? '-'} running and reachable?`
-        : `${message}\nIs the key source at ${where} running and reachable?`;
+      return `${message}\nIs the key source at ${where} running and reachable?`;
+    default:
+      return message;
+  }
+}
+
+function explainTemporal(message: string, exitCode: ExitCode, cmd: CliCommand): string {
+  const at = `Temporal at ${cmd.temporal?.address ?? '-'}`;
+  switch (exitCode) {
+    case EXIT_CODES.notFound:
+      return `${message} (namespace ${JSON.stringify(cmd.namespace ?? '')} on ${at})`;
+    case EXIT_CODES.denied:
+      return `${message}\n${at} refused the credentials (TLS client certificate or API key).`;
+    case EXIT_CODES.unreachable:
+      return `${message}\nIs ${at} running and reachable (and is TLS on or off as it expects)?`;
     default:
       return message;
   }

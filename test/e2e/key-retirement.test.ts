@@ -74,7 +74,9 @@ interface Run {
   readonly runId: string;
   readonly order: Order;
 }
-const runs: Record<'openV1' | 'closedV1' | 'failedV1' | 'openV2' | 'closedV2', Run> = {} as never;
+type RunName = 'openV1' | 'closedV1' | 'failedV1' | 'openV2' | 'closedV2';
+/** Filled in by beforeAll. */
+const runs = {} as Record<RunName, Run>;
 let openV1Handle: WorkflowHandle<typeof processOrder>;
 const schedules = { main: 'retire-schedule-main', memo: 'retire-schedule-memo', raced: 'retire-schedule-raced' };
 const scheduledOrder = markedOrder('scheduled');
