@@ -40,7 +40,7 @@ export function renderUsage(result: UsageResult): string {
     'STATE',
     'OPEN WORKFLOWS',
     'SCHEDULES',
-    'CLOSED',
+    'CLOSED IN RETENTION',
     'PAYLOADS',
     'OLDEST USE',
     'NEWEST USE',
