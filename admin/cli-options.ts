@@ -9,6 +9,8 @@ import {
   settingValues,
   type KeySourceConfig,
 } from '../codec/index.js';
+import { readsTemporalNamespace, readUsageFields, USAGE_FLAGS, type UsageFields } from './temporal/command-flags.js';
+import { TemporalOptionsError } from './temporal/temporal-options.js';
 
 /** The `keys` subcommands. */
 export const COMMANDS = [
@@ -20,16 +22,17 @@ export const COMMANDS = [
   'activate',
   'destroy',
   'rotate-if-older',
+  'usage',
 ] as const;
 
-/** One of {@link COMMANDS}. */
-export type CommandName = (typeof COMMANDS)[number];
+/** One of {@link COMMANDS}, or `schedules-reencrypt` (`temporal-codec schedules reencrypt`). */
+export type CommandName = (typeof COMMANDS)[number] | 'schedules-reencrypt';
 
 /** Where keys are administered, with everything needed to connect: the library's key source configuration. */
 export type SourceOptions = KeySourceConfig;
 
 /** A parsed, validated command line. */
-export interface CliCommand {
+export interface CliCommand extends UsageFields {
   readonly command: CommandName;
   readonly source: SourceOptions;
   /** The Temporal namespace (= key id). Required except for `list` and `rotate-if-older --all`. */
@@ -60,6 +63,7 @@ const COMMAND_OPTIONS = {
   'auto-rotate': { type: 'string' },
   all: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  ...USAGE_FLAGS,
 } as const;
 
 /** `--source` is the CLI's older spelling of `--key-source`; both are accepted. */
@@ -100,17 +104,23 @@ export function parseCli(argv: readonly string[], env: Env): ParsedCli {
     values = parsed.values;
     if (values.help === true || parsed.positionals.length === 0) return { kind: 'help' };
     const [group, command, ...rest] = parsed.positionals;
-    if (group !== 'keys') fail(`Unknown command ${JSON.stringify(group)}; the commands are under "keys"`);
+    if (group !== 'keys' && group !== 'schedules') {
+      fail(`Unknown command ${JSON.stringify(group)}; the commands are under "keys" and "schedules"`);
+    }
     if (command === undefined) return { kind: 'help' };
-    if (!(COMMANDS as readonly string[]).includes(command)) fail(`Unknown command "keys ${command}"`);
+    if (group === 'schedules' && command !== 'reencrypt') fail(`Unknown command "schedules ${command}"`);
+    if (group === 'keys' && !(COMMANDS as readonly string[]).includes(command))
+      fail(`Unknown command "keys ${command}"`);
     if (rest.length > 0) fail(`Unexpected argument ${JSON.stringify(rest[0])}`);
-    return { kind: 'command', value: build(command as CommandName, values, env) };
+    const name = group === 'schedules' ? 'schedules-reencrypt' : (command as CommandName);
+    return { kind: 'command', value: build(name, values, env) };
   } catch (err) {
     // parseArgs' own errors (ERR_PARSE_ARGS_*) and the CodecErrors of assertNamespace and parseDuration have clear
     // messages: all of them are usage errors here. Anything else is a bug and propagates.
     const parseArgsError =
       typeof (err as { code?: unknown }).code === 'string' && isUsageCode((err as { code: string }).code);
-    if (!(err instanceof UsageError) && !parseArgsError && !(err instanceof CodecError)) throw err;
+    const ours = err instanceof UsageError || err instanceof TemporalOptionsError || err instanceof CodecError;
+    if (!ours && !parseArgsError) throw err;
     return {
       kind: 'usage-error',
       message: (err as Error).message,
@@ -124,11 +134,13 @@ function build(command: CommandName, values: Values, env: Env): CliCommand {
     const value = values[name];
     return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
   };
-  const namespace = text('namespace');
+  const namespace =
+    text('namespace') ?? (readsTemporalNamespace(command) ? env.TEMPORAL_NAMESPACE?.trim() || undefined : undefined);
   if (namespace !== undefined) assertNamespace(namespace);
   const all = values.all === true;
   const needsNamespace = command !== 'list' && !(command === 'rotate-if-older' && all);
-  if (needsNamespace && namespace === undefined) fail(`keys ${command} needs --namespace <name>`);
+  const named = command === 'schedules-reencrypt' ? 'schedules reencrypt' : `keys ${command}`;
+  if (needsNamespace && namespace === undefined) fail(`${named} needs --namespace <name>`);
   if (all && command !== 'rotate-if-older') fail('--all is only used with keys rotate-if-older');
   if (all && namespace !== undefined) fail('give either --namespace or --all, not both');
 
@@ -159,6 +171,7 @@ function build(command: CommandName, values: Values, env: Env): CliCommand {
     yes: values.yes === true,
     json: values.json === true,
     all,
+    ...readUsageFields(command, values, env),
   };
 }
 

@@ -1,13 +1,15 @@
 import {
-  CodecError,
-  ERROR_CODES,
   evaluateRotation,
   MIN_AUTO_ROTATE_PERIOD_MS,
   type KeyVersionInfo,
   type RotationDecision,
 } from '../codec/index.js';
 import type { CliCommand } from './cli-options.js';
+import type { CommandContext } from './command-context.js';
 import type { KeyAdmin, KeyDescription, KeySourceKind } from './key-admin.js';
+import { runRetire, type RetireResult } from './retire/retire-command.js';
+import { runReencrypt, type ReencryptResult } from './schedules/reencrypt-command.js';
+import { runUsage, type UsageResult } from './usage/usage-command.js';
 
 /** One row of `keys list`. */
 export interface KeySummary {
@@ -35,16 +37,19 @@ export type CommandResult =
       readonly kind: 'version';
       readonly source: KeySourceKind;
       readonly keyId: string;
-      readonly action: 'rotated' | 'deactivated' | 'activated' | 'destroyed';
+      readonly action: 'rotated' | 'activated';
       readonly version: KeyVersionInfo;
     }
-  | { readonly kind: 'rotation'; readonly source: KeySourceKind; readonly results: readonly RotationOutcome[] };
+  | { readonly kind: 'rotation'; readonly source: KeySourceKind; readonly results: readonly RotationOutcome[] }
+  | RetireResult
+  | UsageResult
+  | ReencryptResult;
 
 /**
  * Runs one parsed command against a key source. Refusals are `CodecError`s (ERR_INVALID_ARGUMENT for a missing
  * `--yes`), so the caller maps every failure to an exit code the same way.
  */
-export async function runCommand(cmd: CliCommand, admin: KeyAdmin, now: () => number): Promise<CommandResult> {
+export async function runCommand(cmd: CliCommand, admin: KeyAdmin, ctx: CommandContext): Promise<CommandResult> {
   const keyId = cmd.namespace ?? '';
   switch (cmd.command) {
     case 'list':
@@ -60,28 +65,21 @@ export async function runCommand(cmd: CliCommand, admin: KeyAdmin, now: () => nu
     }
     case 'rotate':
       return { kind: 'version', source: admin.source, keyId, action: 'rotated', version: await admin.rotateKey(keyId) };
-    case 'deactivate':
-    case 'activate':
-    case 'destroy': {
-      const version = cmd.version ?? 0;
-      if (cmd.command === 'destroy' && !cmd.yes) {
-        throw new CodecError(
-          ERROR_CODES.invalidArgument,
-          `Refusing to destroy version ${version} of ${JSON.stringify(keyId)} without --yes: every payload sealed ` +
-            'with it (in every workflow history that holds one) becomes unreadable, for good',
-          { context: { keyId, version, field: 'yes' } },
-        );
-      }
-      const state = cmd.command === 'deactivate' ? 'inactive' : cmd.command === 'activate' ? 'active' : 'destroyed';
-      const info = await admin.setVersionState(keyId, version, state);
-      const action =
-        cmd.command === 'deactivate' ? 'deactivated' : cmd.command === 'activate' ? 'activated' : 'destroyed';
-      return { kind: 'version', source: admin.source, keyId, action, version: info };
+    case 'activate': {
+      const info = await admin.setVersionState(keyId, cmd.version ?? 0, 'active');
+      return { kind: 'version', source: admin.source, keyId, action: 'activated', version: info };
     }
+    case 'deactivate':
+    case 'destroy':
+      return runRetire(cmd, admin, ctx);
+    case 'usage':
+      return runUsage(cmd, admin, ctx);
+    case 'schedules-reencrypt':
+      return runReencrypt(cmd, ctx);
     case 'rotate-if-older': {
       const keyIds = cmd.all ? await admin.listKeys() : [keyId];
       const results: RotationOutcome[] = [];
-      for (const id of keyIds) results.push(await rotateIfOlder(admin, id, cmd.maxAgeMs ?? 0, now));
+      for (const id of keyIds) results.push(await rotateIfOlder(admin, id, cmd.maxAgeMs ?? 0, ctx.now));
       return { kind: 'rotation', source: admin.source, results };
     }
   }

@@ -1,6 +1,10 @@
 import { formatDuration } from '../codec/index.js';
 import type { CommandResult, RotationOutcome } from './commands.js';
 import type { KeyDescription } from './key-admin.js';
+import { renderRetirePlan, retireCheckLine } from './retire/render-retire.js';
+import { renderReencrypt } from './schedules/render-reencrypt.js';
+import { table } from './text-table.js';
+import { renderUsage } from './usage/render-usage.js';
 
 /** Renders a result as JSON (one document, stable field names) for scripts. */
 export function renderJson(result: CommandResult): string {
@@ -26,10 +30,16 @@ export function renderText(result: CommandResult): string {
     case 'version':
       return (
         `${capitalise(result.action)} version ${result.version.version} of ${result.keyId} (${result.source}); ` +
-        `it is now ${result.version.state}.\n`
+        `it is now ${result.version.state}.\n${'plan' in result ? retireCheckLine(result.plan) : ''}`
       );
     case 'rotation':
       return result.results.map(rotationLine).join('');
+    case 'retire-plan':
+      return renderRetirePlan(result.plan);
+    case 'usage':
+      return renderUsage(result);
+    case 'reencrypt':
+      return renderReencrypt(result);
   }
 }
 
@@ -70,14 +80,4 @@ function versionText(version: number | undefined): string {
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return `${[header, ...rows].map(line).join('\n')}\n`;
 }

@@ -58,11 +58,12 @@ export { VaultKvStore, type VaultKvOptions } from './keys/vault-kv.js';
 export { assertNamespace, defaultKeyIdFor } from './keys/key-id.js';
 export { MemoryKeyStore } from './keys/memory-key-store.js';
 export { VaultTransitKeyProvider, type VaultTransitOptions } from './keys/vault-transit.js';
-export type {
-  TransitDataKey,
-  TransitKeyState,
-  VaultRequester,
-  VaultTransitLocation,
+export {
+  wrappedKeyVersion,
+  type TransitDataKey,
+  type TransitKeyState,
+  type VaultRequester,
+  type VaultTransitLocation,
 } from './keys/vault-transit-client.js';
 export { VaultTransitKeys, MIN_AUTO_ROTATE_PERIOD_MS, type TransitKeyDescription } from './keys/vault-transit-keys.js';
 export {
@@ -83,7 +84,7 @@ export type { TokenSessionOptions } from './keys/auth/token-session.js';
 export type { TokenAuthOptions } from './keys/auth/token-auth.js';
 export type { AppRoleAuthOptions } from './keys/auth/approle-auth.js';
 export { KUBERNETES_SERVICE_ACCOUNT_TOKEN, type KubernetesAuthOptions } from './keys/auth/kubernetes-auth.js';
-export type { ReadTextFile, SecretSource } from './keys/auth/secret-source.js';
+export { readSecret, type ReadTextFile, type SecretSource } from './keys/auth/secret-source.js';
 export {
   createAuthenticatedVaultClient,
   type AuthenticatedVaultClient,

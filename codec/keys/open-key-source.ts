@@ -85,7 +85,7 @@ export function connectKeySource(config: KeySourceConfig, deps: ConnectKeySource
 }
 
 /** What {@link openKeySource} needs besides the configuration. */
-export interface OpenKeySourceDeps extends Omit<ConnectKeySourceDeps, 'createMissingKeys'> {
+export interface OpenKeySourceDeps extends ConnectKeySourceDeps {
   /** Feeds the key cache and key source metrics. */
   readonly observer?: KeyProviderObserver;
   /**
@@ -110,7 +110,8 @@ export interface OpenedKeySource {
  * cache and one set of in-flight Vault requests.
  *
  * Vault keys are never created here (an administrator does, with least privilege kept off workers and servers); the
- * local keyring creates a namespace's key on first use, as the zero-setup development default.
+ * local keyring creates a namespace's key on first use, as the zero-setup development default, unless
+ * `createMissingKeys` is false.
  */
 export function openKeySource(config: KeySourceConfig, deps: OpenKeySourceDeps = {}): OpenedKeySource {
   const connection = connectKeySource(config, deps);
