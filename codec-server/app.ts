@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import express, { type Express } from 'express';
+import express from 'express';
 import { CodecError, ERROR_CODES, type KeyProvider } from '../codec/index.js';
 import { createAuditLog } from './audit.js';
+import type { CodecServerApp } from './codec-server-app.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
 import { CodecRegistry } from './codec-registry.js';
 import type { ServerConfig } from './config-types.js';
@@ -39,7 +40,7 @@ export interface AppDeps {
  *                                            -> 404 -> error handler (one JSON error shape)
  * ```
  */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): CodecServerApp {
   const { config, logger, metrics } = deps;
   const clock = deps.clock ?? (() => performance.now());
   const authenticator = deps.authenticator ?? (config.auth.mode === 'none' ? createNoAuthenticator() : undefined);

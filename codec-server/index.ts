@@ -1,4 +1,5 @@
 export { createApp, type AppDeps } from './app.js';
+export type { CodecServerApp } from './codec-server-app.js';
 export { loadConfig } from './config.js';
 export { OPTIONS, usage, type OptionName, type OptionSpec } from './config-options.js';
 export {
