@@ -14,6 +14,8 @@ import { findOnPath, firstOutputLine, isExecutableFile } from './common.mjs';
 
 /** The pinned Helm release. */
 export const HELM_VERSION = 'v3.22.0';
+/** The Kubernetes release of that Helm's client-go (v0.37.0): the default `.Capabilities.KubeVersion`. */
+const KUBE_MINOR = '37';
 
 const versionArgs = ['version', '--template', '{{.Version}}'];
 
@@ -39,8 +41,16 @@ function build(binDir) {
     go,
     [
       'install',
-      // Helm's release builds stamp the full version the same way; a plain `go install` would report "v3.22".
-      `-ldflags=-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}`,
+      // What Helm's Makefile stamps into a release build: without it `helm version` says "v3.22" and charts are
+      // rendered for Kubernetes 1.20.
+      `-ldflags=${[
+        '-s -w',
+        `-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}`,
+        ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [
+          `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1`,
+          `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${KUBE_MINOR}`,
+        ]),
+      ].join(' ')}`,
       `helm.sh/helm/v3/cmd/helm@${HELM_VERSION}`,
     ],
     {
