@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoopbackRegistry, type LoopbackRegistry } from '../support/loopback-registry.js';
 import { packPackage, type PackedPackage } from '../support/packed-package.js';
 import { createScratchNpm, upstreamRegistry, type CommandResult, type ScratchNpm } from '../support/scratch-npm.js';
+import { describeReadmeProject } from './package-readme.js';
 
-// The commands README.md ("Install scripts (npm 11)") gives for each case, run as written with the npm on this
-// machine against the packed package, published on a loopback registry so that npm treats it as a registry package.
+// The package as users get it: packed as `npm publish` would, published on a loopback registry (so that npm treats
+// it as a registry package), and installed with the npm on this machine into scratch projects. This file runs the
+// commands README.md gives for npm 11's install-script handling; package-readme.ts runs README.md's code.
 const workDir = mkdtempSync(join(tmpdir(), 'codec-npm-scripts-'));
 let pkg: PackedPackage;
 let registry: LoopbackRegistry;
@@ -35,6 +37,7 @@ function project(npmrc?: string): string {
   return dir;
 }
 
+/** Runs a command that must succeed, with its output in the failure message. */
 async function ok(cwd: string, command: string, ...args: string[]): Promise<CommandResult> {
   const result = await npm.run(cwd, command, args);
   expect(result.code, `${command} ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`).toBe(0);
@@ -103,3 +106,5 @@ describe('the install script under npm 11', () => {
     expect(await backend(dir)).toBe('node:crypto');
   });
 });
+
+describeReadmeProject(() => ({ pkg, npm, ok }));
