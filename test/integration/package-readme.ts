@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,9 +43,15 @@ export function describeReadmeProject(context: () => PackageContext): void {
       const { pkg, npm, ok } = context();
       const files = Object.fromEntries(readmeFiles());
       expect(Object.keys(files).sort()).toEqual(
-        ['client.ts', 'codec.ts', 'commonjs.cts', 'failure-converter.ts', 'memory-store.ts', 'worker.ts'].map(
-          (f) => `src/${f}`,
-        ),
+        [
+          'client.ts',
+          'codec.ts',
+          'commonjs.cts',
+          'failure-converter.ts',
+          'memory-store.ts',
+          'ms.d.ts',
+          'worker.ts',
+        ].map((f) => `src/${f}`),
       );
       dir = npm.project('readme-user', userPackageJson(pkg.version), {
         ...files,
@@ -63,6 +69,7 @@ export function describeReadmeProject(context: () => PackageContext): void {
     });
 
     it('compiles: strict, module nodenext, skipLibCheck false (the package needs no @types/express)', async () => {
+      expect(existsSync(join(dir, 'node_modules', '@types', 'express'))).toBe(false);
       const tsc = await run('npx', ['tsc', '-p', '.']);
       expect(tsc.code, tsc.stdout).toBe(0);
     });
@@ -76,6 +83,7 @@ export function describeReadmeProject(context: () => PackageContext): void {
       expect(cjs.stdout.trim().split('\n')).toEqual(['require: native', 'import(): native']);
     });
 
+    let lastWorkerLog = '';
     /** Runs the README's worker, one client per name, and returns each client's outcome; stops the worker. */
     async function greetAll(names: readonly string[], env: NodeJS.ProcessEnv): Promise<CommandResult[]> {
       const logFile = tempLogFile('readme-worker');
@@ -90,6 +98,7 @@ export function describeReadmeProject(context: () => PackageContext): void {
         return results;
       } finally {
         const exit = await stopProcess(worker);
+        lastWorkerLog = readFileSync(logFile, 'utf8');
         // The README's worker shuts down on SIGTERM and closes everything: exit code 0.
         expect(exit.code, logTail(logFile)).toBe(0);
       }
@@ -126,6 +135,9 @@ export function describeReadmeProject(context: () => PackageContext): void {
       expect(refused?.code).not.toBe(0);
       // The client has the failure converter: it reads the message the server stores only encrypted.
       expect(refused?.stderr).toContain(`no greeting for refused-${tag}`);
+      // The caveat README.md states: the SDK's own worker log prints the failure decrypted.
+      expect(lastWorkerLog).toContain('Workflow failed');
+      expect(lastWorkerLog).toContain(`no greeting for refused-${tag}`);
       for (const events of histories.values()) {
         expect(plaintextFound(historyBytes(events), [tag])).toEqual([]);
         for (const payload of collectPayloads(events)) expect(keyVersionOf(payload)).toBe(1);
