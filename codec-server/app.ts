@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import express, { type Express } from 'express';
+import express from 'express';
 import { CodecError, ERROR_CODES, type KeyProvider, type MultiNamespaceCodec } from '../codec/index.js';
 import { createCodecs } from './codecs.js';
 import { createAuditLog } from './audit.js';
+import type { CodecServerApp } from './codec-server-app.js';
 import { createNoAuthenticator, type Authenticator } from './auth.js';
 import type { ServerConfig } from './config-types.js';
 import { corsMiddleware } from './cors.js';
@@ -45,7 +46,7 @@ export interface AppDeps {
  *                                            -> 404 -> error handler (one JSON error shape)
  * ```
  */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): CodecServerApp {
   const { config, logger, metrics } = deps;
   const clock = deps.clock ?? (() => performance.now());
   const authenticator = deps.authenticator ?? (config.auth.mode === 'none' ? createNoAuthenticator() : undefined);

@@ -50,7 +50,11 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match[1];
 }
 
-/** Express middleware: authenticates the request and stores the identity in the request context. */
+/**
+ * Express middleware: authenticates the request and stores the identity in the request context.
+ *
+ * @internal Left out of the published types, which must not need express's.
+ */
 export function authenticateRequest(authenticator: Authenticator): RequestHandler {
   return (req, res, next) => {
     let credentials: Credentials;

@@ -119,7 +119,11 @@ export function toErrorAnswer(err: unknown, limits: { readonly bodyBytes: number
   return { status: 500, code: SERVER_ERROR_CODES.internal, message: 'internal error; see the server log' };
 }
 
-/** Express error middleware: answers `{"error":{"code","message"}}` and records the code for audit and metrics. */
+/**
+ * Express error middleware: answers `{"error":{"code","message"}}` and records the code for audit and metrics.
+ *
+ * @internal Left out of the published types, which must not need express's.
+ */
 export function errorHandler(logger: ServerLogger, limits: { readonly bodyBytes: number }): ErrorRequestHandler {
   return (err: unknown, _req, res, next) => {
     if (res.headersSent) {
@@ -141,7 +145,11 @@ export function errorHandler(logger: ServerLogger, limits: { readonly bodyBytes:
   };
 }
 
-/** The last route: 404 JSON for every path nothing else answered. */
+/**
+ * The last route: 404 JSON for every path nothing else answered.
+ *
+ * @internal Left out of the published types, which must not need express's.
+ */
 export function notFound(): RequestHandler {
   return (req, _res, next) => {
     const path = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;

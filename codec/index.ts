@@ -56,7 +56,7 @@ export {
 } from './keys/vault-client.js';
 export { VaultKvStore, type VaultKvOptions } from './keys/vault-kv.js';
 export { assertNamespace, defaultKeyIdFor } from './keys/key-id.js';
-export { MemoryKeyStore } from './keys/memory-key-store.js';
+export { MemoryKeyStore, type MemoryKeyStoreOptions } from './keys/memory-key-store.js';
 export { VaultTransitKeyProvider, type VaultTransitOptions } from './keys/vault-transit.js';
 export {
   wrappedKeyVersion,

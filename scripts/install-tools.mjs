@@ -11,6 +11,9 @@
  * `chromium` on PATH, and finally Debian's `chromium` package through `apt-get` when running as root (as CI does). No
  * browser build is ever downloaded from elsewhere: Playwright's own browser downloads are not reachable from CI.
  *
+ * `helm` (built from source with Go) and `kubernetes-validate` (PyPI), for the Helm chart's tests, come from the
+ * installers in `scripts/tools/`.
+ *
  * Usage: `node scripts/install-tools.mjs` (idempotent; fast when everything is already there).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -20,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { installPythonPort } from './tools/python-port.mjs';
 import { installS3Proxy } from './tools/s3proxy.mjs';
 import { ensureGo } from './tools/go.mjs';
+import { ensureHelm } from './tools/helm.mjs';
+import { ensureKubernetesValidate } from './tools/kubernetes-validate.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools');
@@ -199,6 +204,21 @@ console.log(`install-tools: s3proxy: ${s3proxy.jar} (from ${s3proxy.source}) - $
 const go = ensureGo({ toolsDir, fail });
 resolved.go = go.bin;
 console.log(`install-tools: go: ${go.bin} (from ${go.source}) - ${go.line}`);
+// The Helm chart's tools (deploy/helm): each installer lives in its own module under scripts/tools/.
+for (const [name, ensure] of [
+  ['helm', ensureHelm],
+  ['kubernetes-validate', ensureKubernetesValidate],
+]) {
+  let found;
+  try {
+    found = ensure(toolsDir);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  if (found.version === undefined) fail(`${name}: ${found.bin} (from ${found.source}) does not run`);
+  resolved[name] = found.bin;
+  console.log(`install-tools: ${name}: ${found.bin} (from ${found.source}) - ${found.version}`);
+}
 
 mkdirSync(toolsDir, { recursive: true });
 writeFileSync(join(toolsDir, 'tools.json'), `${JSON.stringify(resolved, null, 2)}\n`);

@@ -8,17 +8,36 @@ interface MemoryVersion {
   key: Buffer | undefined;
 }
 
+/** Options of {@link MemoryKeyStore}. */
+export interface MemoryKeyStoreOptions {
+  /**
+   * Create a key's version 1 on its first encryption, as {@link LocalKeyring} does. Default true. With false, a key
+   * must be created with {@link MemoryKeyStore.rotate} first (as an administrator creates Vault keys), and encoding
+   * without one fails with ERR_UNKNOWN_KEY.
+   */
+  readonly createMissingKeys?: boolean;
+}
+
 /**
  * Versioned keys held in memory, for unit tests of code that uses the codec. Keys vanish with the process: never use
  * it for data that must be read again later.
+ *
+ * Like the local keyring, it creates a key on its first encryption by default: in a test, nobody stands in for the
+ * administrator who creates Vault keys, and a store that behaves like the other development store surprises no one.
+ * Decoding never creates keys.
  */
 export class MemoryKeyStore implements VersionedKeyStore {
   readonly kind = 'memory';
   readonly #keys = new Map<string, MemoryVersion[]>();
+  readonly #createMissing: boolean;
   /** When set, every read fails with this error (to simulate an outage). */
   failWith: CodecError | undefined;
   /** Number of reads served, for tests that count round trips. */
   reads = 0;
+
+  constructor(options: MemoryKeyStoreOptions = {}) {
+    this.#createMissing = options.createMissingKeys ?? true;
+  }
 
   /** Adds a version (random material unless given) and returns its number. */
   rotate(keyId: string, material?: Uint8Array): number {
@@ -44,8 +63,9 @@ export class MemoryKeyStore implements VersionedKeyStore {
 
   readLatest(keyId: string): Promise<LatestKey> {
     return this.#read(() => {
+      if (!this.#keys.has(keyId) && this.#createMissing) this.rotate(keyId);
       const versions = this.#keys.get(keyId);
-      if (versions === undefined) throw new CodecError(ERROR_CODES.unknownKey, 'Unknown key', { context: { keyId } });
+      if (versions === undefined) throw missingKey(keyId);
       const newest = [...versions].reverse().find((v) => v.info.state === 'active' && v.key !== undefined);
       if (newest?.key === undefined)
         throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Key has no active version', { context: { keyId } });
@@ -56,7 +76,7 @@ export class MemoryKeyStore implements VersionedKeyStore {
   readVersion(keyId: string, version: number): Promise<Buffer> {
     return this.#read(() => {
       const versions = this.#keys.get(keyId);
-      if (versions === undefined) throw new CodecError(ERROR_CODES.unknownKey, 'Unknown key', { context: { keyId } });
+      if (versions === undefined) throw missingKey(keyId);
       const entry = versions[version - 1];
       if (entry === undefined)
         throw new CodecError(ERROR_CODES.unknownKeyVersion, 'Unknown key version', { context: { keyId, version } });
@@ -84,4 +104,14 @@ export class MemoryKeyStore implements VersionedKeyStore {
     if (this.failWith !== undefined) throw this.failWith;
     return fn();
   }
+}
+
+/** Names the missing key and the two ways to have it, since this store is what a first test of the codec meets. */
+function missingKey(keyId: string): CodecError {
+  return new CodecError(
+    ERROR_CODES.unknownKey,
+    `No key ${JSON.stringify(keyId)} in this MemoryKeyStore: call rotate(${JSON.stringify(keyId)}) first, or leave ` +
+      'createMissingKeys at its default (true) to create keys on first encryption',
+    { context: { keyId } },
+  );
 }

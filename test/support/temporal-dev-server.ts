@@ -16,6 +16,8 @@ export interface TemporalDevServerOptions {
   bin?: string;
   /** How long to wait for the server to serve the `default` namespace. Default 60 s. */
   startTimeoutMs?: number;
+  /** More namespaces to create at start (`--namespace`, as a user runs it for a namespace other than `default`). */
+  namespaces?: readonly string[];
 }
 
 /** A running `temporal server start-dev`. */
@@ -112,6 +114,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
     String(metricsPort),
     '--log-level',
     'error',
+    ...(opts.namespaces ?? []).flatMap((namespace) => ['--namespace', namespace]),
   ];
   if (headless) {
     args.push('--headless');
@@ -136,16 +139,23 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
       abortIf,
     });
     // The port opens before the namespace registry is loaded; clients connecting in that gap get NotFound.
-    await waitUntil(
-      async () => {
-        const result = await runTemporalCli(
-          ['operator', 'namespace', 'describe', '--namespace', 'default', '--address', address],
-          { bin, timeoutMs: 10_000 },
-        );
-        return result.code === 0 ? true : undefined;
-      },
-      { timeoutMs: remaining(), intervalMs: 200, description: `Temporal namespace 'default' at ${address}`, abortIf },
-    );
+    for (const namespace of ['default', ...(opts.namespaces ?? [])]) {
+      await waitUntil(
+        async () => {
+          const result = await runTemporalCli(
+            ['operator', 'namespace', 'describe', '--namespace', namespace, '--address', address],
+            { bin, timeoutMs: 10_000 },
+          );
+          return result.code === 0 ? true : undefined;
+        },
+        {
+          timeoutMs: remaining(),
+          intervalMs: 200,
+          description: `Temporal namespace '${namespace}' at ${address}`,
+          abortIf,
+        },
+      );
+    }
     if (uiUrl !== undefined) {
       await waitUntil(
         async () => {

@@ -3,7 +3,7 @@ import { delimiter, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** External binaries the integration tests drive. */
-export type ToolName = 'bao' | 'temporal';
+export type ToolName = 'bao' | 'temporal' | 'helm' | 'kubernetes-validate';
 
 /** Absolute path of the project root (this file lives in `test/support/`). */
 export const projectRoot: string = findProjectRoot(fileURLToPath(new URL('.', import.meta.url)));
@@ -19,9 +19,19 @@ function findProjectRoot(start: string): string {
   return dir;
 }
 
-const envVars: Record<ToolName, string> = { bao: 'BAO_BIN', temporal: 'TEMPORAL_BIN' };
+const envVars: Record<ToolName, string> = {
+  bao: 'BAO_BIN',
+  temporal: 'TEMPORAL_BIN',
+  helm: 'HELM_BIN',
+  'kubernetes-validate': 'KUBERNETES_VALIDATE_BIN',
+};
 // Vault's CLI and server are drop-in compatible with OpenBao's for what the tests use.
-const pathNames: Record<ToolName, readonly string[]> = { bao: ['bao', 'vault'], temporal: ['temporal'] };
+const pathNames: Record<ToolName, readonly string[]> = {
+  bao: ['bao', 'vault'],
+  temporal: ['temporal'],
+  helm: ['helm'],
+  'kubernetes-validate': ['kubernetes-validate'],
+};
 
 /** Whether `path` is a regular file this process may execute. */
 export function isExecutableFile(path: string): boolean {
@@ -58,7 +68,7 @@ function fromPath(name: ToolName): string | undefined {
 }
 
 /**
- * Finds a tool without throwing: env override (`BAO_BIN` / `TEMPORAL_BIN`), then `.tools/tools.json` written by
+ * Finds a tool without throwing: env override (`BAO_BIN`, `TEMPORAL_BIN`, `HELM_BIN`, `KUBERNETES_VALIDATE_BIN`), then `.tools/tools.json` written by
  * `scripts/install-tools.mjs`, then PATH (`vault` is accepted for `bao`).
  *
  * @returns the absolute path, or `undefined` when the tool is not available.

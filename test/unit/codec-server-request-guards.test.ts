@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,7 +117,7 @@ describe('codec server: POSTs from web pages (auth off)', () => {
 describe('codec server: Host header on a loopback bind (DNS rebinding)', () => {
   /** Sends `Host: <host>` to the app; `{port}` is replaced by the port the request actually arrived on. */
   async function withHost(app: Harness['app'], host: string | ((port: number) => string), path = '/decode') {
-    const server = app.listen(0, '127.0.0.1');
+    const server = createServer(app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const port = (server.address() as { port: number }).port;
     try {
