@@ -69,7 +69,7 @@ func (*vectorStore) CheckHealth(context.Context) error { return nil }
 // over HTTP: decrypt unwraps exactly the wrapped keys listed (wrapped -> data
 // key hex), on the Transit key name and only with the derivation context, and
 // refuses anything else as Transit does (HTTP 400, "message authentication
-// failed"); datakey hands out the first listed one.
+// failed"); datakey hands out the listed one when there is exactly one.
 type vectorTransit struct {
 	name, context string
 	wrappedKeys   map[string]string
@@ -112,7 +112,7 @@ func (f *vectorTransit) serve(w http.ResponseWriter, r *http.Request) {
 	// Vault takes writes as POST or PUT alike (the Go API client sends PUT).
 	case (r.Method != http.MethodPost && r.Method != http.MethodPut) || body.Context != f.context:
 		refuse("cipher: message authentication failed")
-	case r.URL.Path == "/v1/transit/datakey/plaintext/"+f.name:
+	case r.URL.Path == "/v1/transit/datakey/plaintext/"+f.name && len(f.wrappedKeys) == 1:
 		for wrapped, keyHex := range f.wrappedKeys {
 			version, _ := strconv.Atoi(wrappedVersion.FindStringSubmatch(wrapped)[1])
 			reply(http.StatusOK, map[string]any{"data": map[string]any{
@@ -120,7 +120,6 @@ func (f *vectorTransit) serve(w http.ResponseWriter, r *http.Request) {
 			}})
 			return
 		}
-		refuse("no data key")
 	case r.URL.Path == "/v1/transit/decrypt/"+f.name:
 		keyHex, ok := f.wrappedKeys[body.Ciphertext]
 		if !ok {
