@@ -10,6 +10,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 
 	"github.com/temporal-vault-codec/temporal-vault-codec/ports/go/codec"
+	"github.com/temporal-vault-codec/temporal-vault-codec/ports/go/keys"
 )
 
 // Encode and decode of one payload against raw AES-256-GCM on the same bytes,
@@ -29,8 +30,10 @@ func benchPayload(size int) *commonpb.Payload {
 func benchCodec(b *testing.B) *codec.Codec {
 	key := make([]byte, 32)
 	rand.Read(key)
-	v := vector{Namespace: "bench", KeyID: "bench", Version: 1}
-	c, err := codec.New(codec.Options{Namespace: "bench", KeyProvider: vectorProvider{v: v, key: key}})
+	store := &vectorStore{keyID: "bench", keys: map[uint32][]byte{1: key}}
+	provider := keys.NewCachingProvider(store, keys.CachingOptions{})
+	b.Cleanup(func() { _ = provider.Close() })
+	c, err := codec.New(codec.Options{Namespace: "bench", KeyProvider: provider})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package codec_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"sync"
 	"testing"
@@ -170,7 +171,7 @@ func TestAuthenticatedButUnparsablePlaintextIsMalformed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := vector{Namespace: "orders", KeyID: "orders", Version: 1, RootKeyHex: "0000000000000000000000000000000000000000000000000000000000000000"}
+	c, _ := newVectorCodec(t, vectorDecoder{namespace: "orders", keyID: "orders", keys: map[string]string{"1": hex.EncodeToString(root)}})
 	sealed := &commonpb.Payload{Metadata: codec.EncryptedMetadata(ref), Data: data}
-	expectCode(t, decodeErr(newVectorCodec(t, v), sealed), codec.ErrMalformedMetadata)
+	expectCode(t, decodeErr(c, sealed), codec.ErrMalformedMetadata)
 }

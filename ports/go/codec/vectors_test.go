@@ -1,180 +1,148 @@
 package codec_test
 
 import (
-	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"maps"
+	"slices"
+	"strconv"
 	"testing"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/temporal-vault-codec/temporal-vault-codec/ports/go/codec"
-	"github.com/temporal-vault-codec/temporal-vault-codec/ports/go/keys"
 )
 
 // The published vectors (docs/test-vectors.json) are the wire-format
-// contract shared with the TypeScript library. The table is read from the
-// file, so vectors added there are checked here without a code change. A
-// vector whose shape this test does not know fails, rather than being skipped.
-
-// vectorProvider knows exactly the vector's key version; in Transit mode it
-// checks the payload's wrapped key as the Transit provider does, and Transit
-// refuses to unwrap any wrapped key but the vector's.
-type vectorProvider struct {
-	v   vector
-	key []byte
-}
-
-func (p vectorProvider) KeyIDFor(string) (string, error) { return p.v.KeyID, nil }
-func (p vectorProvider) EncryptionKey(context.Context, string, int) (*codec.KeyMaterial, error) {
-	return &codec.KeyMaterial{KeyID: p.v.KeyID, Version: p.v.Version, Key: bytes.Clone(p.key), WrappedKey: p.v.WrappedKey}, nil
-}
-func (p vectorProvider) DecryptionKey(_ context.Context, _ string, ref codec.KeyRef) (*codec.KeyMaterial, error) {
-	if p.v.transit() {
-		if err := keys.CheckTransitRef(ref); err != nil {
-			return nil, err
-		}
-		if p.v.WrappedKey != "" && ref.WrappedKey != p.v.WrappedKey {
-			return nil, codec.NewError(codec.ErrDecryptionFailed, "Decryption failed")
-		}
-	}
-	if ref.Version != p.v.Version {
-		return nil, codec.NewError(codec.ErrUnknownKeyVersion, "Unknown key version")
-	}
-	return &codec.KeyMaterial{KeyID: p.v.KeyID, Version: ref.Version, Key: bytes.Clone(p.key), WrappedKey: ref.WrappedKey}, nil
-}
-func (vectorProvider) CheckHealth(context.Context) error { return nil }
-func (vectorProvider) Close() error                      { return nil }
+// contract shared with the TypeScript library, read table-driven: vectors
+// added to the file are checked here without a code change, and a vector
+// whose kind or fields this test does not know fails (vectors_load_test.go).
 
 func TestPublishedVectors(t *testing.T) {
-	for _, v := range loadVectors(t) {
-		t.Run(v.group+"/"+v.Name, func(t *testing.T) {
-			code := v.expectedCode()
-			_, hasData := v.expectedString(t, "dataHex")
-			switch {
-			case code != "":
-				checkNegative(t, v, code)
-			case hasData && v.Payload != nil:
-				checkPositive(t, v)
-			default:
-				t.Fatalf("vector %q has a shape this test does not know: neither an expected error code nor expected.dataHex with a payload", v.Name)
+	vectors := loadVectors(t)
+	for _, v := range vectors.positive {
+		t.Run("positive/"+v.Name, func(t *testing.T) {
+			checkSealedBytes(t, v)
+			c, _ := newVectorCodec(t, vectorDecoder{
+				namespace: v.Namespace, keyID: v.KeyID,
+				keys: map[string]string{codecVersion(v.Version): v.RootKeyHex},
+			})
+			expectOpens(t, c, v)
+		})
+	}
+	for _, v := range vectors.transit {
+		t.Run("transit/"+v.Name, func(t *testing.T) {
+			checkSealedBytes(t, v)
+			if want := base64.StdEncoding.EncodeToString([]byte(v.Namespace)); v.DerivationContext != want {
+				t.Errorf("derivation context %q, want base64(namespace) %q", v.DerivationContext, want)
+			}
+			if want := "temporal-codec-" + v.KeyID; v.TransitKeyName != want {
+				t.Errorf("Transit key name %q, want %q", v.TransitKeyName, want)
+			}
+			decoder := vectorDecoder{
+				namespace: v.Namespace, keyID: v.KeyID, wrappedKeys: map[string]string{v.WrappedKey: v.DataKeyHex},
+				transitKeyName: v.TransitKeyName, derivationCtx: v.DerivationContext,
+			}
+			c, transit := newVectorCodec(t, decoder)
+			expectOpens(t, c, v)
+			expectCalls(t, transit, "/v1/transit/decrypt/"+v.TransitKeyName)
+
+			// Sealing with the data key Transit hands out writes the published metadata.
+			c, transit = newVectorCodec(t, decoder)
+			sealed, err := c.EncodeContext(context.Background(), []*commonpb.Payload{v.original(t)})
+			if err != nil {
+				t.Fatalf("encoding through Transit: %v", err)
+			}
+			expectTextMetadata(t, sealed[0].GetMetadata(), v.Expected.Metadata)
+			if got, want := len(sealed[0].GetData()), len(v.Expected.DataHex)/2; got != want {
+				t.Errorf("sealed length %d, want %d", got, want)
+			}
+			expectCalls(t, transit, "/v1/transit/datakey/plaintext/"+v.TransitKeyName)
+		})
+	}
+	for _, v := range vectors.negative {
+		t.Run("negative/"+v.Name, func(t *testing.T) {
+			decoder := vectorDecoder{namespace: v.Namespace, keyID: v.KeyID, keys: v.Keys, wrappedKeys: v.WrappedKeys}
+			if v.Unencrypted == "reject" {
+				decoder.unencrypted = codec.UnencryptedReject
+			}
+			c, transit := newVectorCodec(t, decoder)
+			_, err := c.DecodeContext(context.Background(), []*commonpb.Payload{v.input(t)})
+			if got := string(codec.CodeOf(err)); got != v.ExpectedError {
+				t.Errorf("decode error code %q (%v), want %q", got, err, v.ExpectedError)
+			}
+			// A Transit payload whose metadata is refused never reaches Vault.
+			if transit != nil && v.ExpectedError == string(codec.ErrMalformedMetadata) {
+				expectCalls(t, transit)
 			}
 		})
 	}
 }
 
-func newVectorCodec(t *testing.T, v vector) *codec.Codec {
-	c, err := codec.New(codec.Options{Namespace: v.Namespace, KeyProvider: vectorProvider{v: v, key: v.rootKey(t)}, FailWorkflowOnError: true})
-	if err != nil {
-		t.Fatalf("codec.New: %v", err)
-	}
-	return c
-}
+func codecVersion(version uint32) string { return strconv.FormatUint(uint64(version), 10) }
 
-func checkPositive(t *testing.T, v vector) {
+// checkSealedBytes recomputes a positive or Transit vector with the port's
+// serialization, derivation and sealing, byte for byte.
+func checkSealedBytes(t *testing.T, v sealVector) {
+	t.Helper()
 	ref := codec.KeyRef{KeyID: v.KeyID, Version: v.Version, WrappedKey: v.WrappedKey}
-	if ref.WrappedKey == "" {
-		var meta map[string]string
-		_ = json.Unmarshal(v.Expected["metadata"], &meta)
-		ref.WrappedKey = meta[codec.MetadataWrappedKey]
-	}
 	root := v.rootKey(t)
 	salt := mustHex(t, "saltHex", v.SaltHex)
+	serialized, err := codec.SerializePayload(v.original(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectHex(t, "serialized payload", serialized, v.Expected.SerializedPayloadHex)
 	okm, err := codec.DeriveBytes(root, salt, v.KeyID, v.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectHex(t, v, "aesKeyHex", okm[:32])
-	expectHex(t, v, "commitmentHex", okm[32:])
-	expectHex(t, v, "aadHex", codec.BuildAAD(codec.FormatV1, v.Namespace, v.KeyID, v.Version))
-
-	original := v.original(t)
-	serialized, err := codec.SerializePayload(original)
+	expectHex(t, "AES key", okm[:32], v.Expected.AESKeyHex)
+	expectHex(t, "commitment", okm[32:], v.Expected.CommitmentHex)
+	expectHex(t, "AAD", codec.BuildAAD(codec.FormatV1, v.Namespace, v.KeyID, v.Version), v.Expected.AADHex)
+	sealed, err := codec.SealPlaintext(root, salt, mustHex(t, "nonceHex", v.NonceHex), ref, v.Namespace, serialized)
 	if err != nil {
 		t.Fatal(err)
 	}
-	published, ok := v.expectedString(t, "serializedPayloadHex")
-	plaintext := serialized
-	if ok {
-		plaintext = mustHex(t, "serializedPayloadHex", published)
-		if v.metadataKeysSorted(t) {
-			// Go writes metadata sorted by key; the TypeScript library in insertion order, the same here.
-			if !bytes.Equal(serialized, plaintext) {
-				t.Errorf("serialized payload\n got %x\nwant %x", serialized, plaintext)
-			}
-		} else if !proto.Equal(mustUnmarshal(t, serialized), mustUnmarshal(t, plaintext)) {
-			t.Errorf("serialized payload differs as a message")
-		}
-	}
-	sealed, err := codec.SealPlaintext(root, salt, mustHex(t, "nonceHex", v.NonceHex), ref, v.Namespace, plaintext)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectHex(t, v, "dataHex", sealed)
+	expectHex(t, "sealed data", sealed, v.Expected.DataHex)
+	expectTextMetadata(t, codec.EncryptedMetadata(ref), v.Expected.Metadata)
+}
 
-	var wantMeta map[string]string
-	if raw, ok := v.Expected["metadata"]; ok {
-		if err := json.Unmarshal(raw, &wantMeta); err != nil {
-			t.Fatal(err)
-		}
-		gotMeta := map[string]string{}
-		for k, value := range codec.EncryptedMetadata(ref) {
-			gotMeta[k] = string(value)
-		}
-		if !maps.Equal(gotMeta, wantMeta) {
-			t.Errorf("metadata\n got %v\nwant %v", gotMeta, wantMeta)
-		}
-	}
-
-	encrypted, ok := v.encrypted(t, false)
-	if !ok {
-		t.Fatal("no encrypted payload in the vector")
-	}
-	decoded, err := newVectorCodec(t, v).DecodeContext(context.Background(), []*commonpb.Payload{encrypted})
+// expectOpens decodes the published payload and compares it with the original, external payload details included.
+func expectOpens(t *testing.T, c *codec.Codec, v sealVector) {
+	t.Helper()
+	decoded, err := c.DecodeContext(context.Background(), []*commonpb.Payload{v.sealed(t)})
 	if err != nil {
 		t.Fatalf("decoding the published payload: %v", err)
 	}
-	if !proto.Equal(decoded[0], original) {
-		t.Errorf("decoded %v, want %v", decoded[0], original)
+	if want := v.original(t); !proto.Equal(decoded[0], want) {
+		t.Errorf("decoded %v, want %v", decoded[0], want)
 	}
 }
 
-func checkNegative(t *testing.T, v vector, code string) {
-	encrypted, ok := v.encrypted(t, true)
-	if !ok {
-		t.Fatalf("negative vector %q gives no payload to decode", v.Name)
-	}
-	c := newVectorCodec(t, v)
-	if v.DecodeNamespace != "" {
-		view, err := c.WithNamespace(v.DecodeNamespace)
-		if err != nil {
-			if got := string(codec.CodeOf(err)); got != code {
-				t.Errorf("namespace error code %q, want %q", got, code)
-			}
-			return
-		}
-		c = view
-	}
-	_, err := c.DecodeContext(context.Background(), []*commonpb.Payload{encrypted})
-	if got := string(codec.CodeOf(err)); got != code {
-		t.Errorf("decode error code %q (%v), want %q", got, err, code)
-	}
-}
-
-func expectHex(t *testing.T, v vector, name string, got []byte) {
+func expectTextMetadata(t *testing.T, got map[string][]byte, want map[string]string) {
 	t.Helper()
-	if want, ok := v.expectedString(t, name); ok && hex.EncodeToString(got) != want {
-		t.Errorf("%s\n got %x\nwant %s", name, got, want)
+	text := map[string]string{}
+	for k, value := range got {
+		text[k] = string(value)
+	}
+	if !maps.Equal(text, want) {
+		t.Errorf("metadata\n got %v\nwant %v", text, want)
 	}
 }
 
-func mustUnmarshal(t *testing.T, b []byte) *commonpb.Payload {
-	p := &commonpb.Payload{}
-	if err := proto.Unmarshal(b, p); err != nil {
-		t.Fatal(err)
+func expectCalls(t *testing.T, transit *vectorTransit, want ...string) {
+	t.Helper()
+	if got := transit.seen(); !slices.Equal(got, want) {
+		t.Errorf("Transit calls %q, want %q", got, want)
 	}
-	return p
+}
+
+func expectHex(t *testing.T, what string, got []byte, want string) {
+	t.Helper()
+	if hex.EncodeToString(got) != want {
+		t.Errorf("%s\n got %x\nwant %s", what, got, want)
+	}
 }

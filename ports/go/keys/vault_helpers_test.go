@@ -37,10 +37,12 @@ func randomLabel(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-// testClient is a key-source client with no retries and a short timeout, so outages fail fast.
+// testClient is a key-source client with no retries, so outages (a cut
+// proxy drops the connection at once) fail fast. Its timeout is generous: on a
+// loaded machine a slow answer must not pass for an outage and add a request.
 func testClient(t *testing.T, addr, token string) *VaultClient {
 	t.Helper()
-	c, err := NewVaultClient(VaultConfig{Address: addr, Token: token, Retries: -1, Timeout: 3 * time.Second})
+	c, err := NewVaultClient(VaultConfig{Address: addr, Token: token, Retries: -1, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +60,7 @@ type proxy struct {
 	server *httptest.Server
 	mu     sync.Mutex
 	paths  []string
+	down   bool
 }
 
 func startProxy(t *testing.T, target string) *proxy {
@@ -70,7 +73,15 @@ func startProxy(t *testing.T, target string) *proxy {
 	p.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.paths = append(p.paths, r.URL.Path)
+		down := p.down
 		p.mu.Unlock()
+		if down {
+			// Vault is gone: the connection drops without an answer.
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
 		forward.ServeHTTP(w, r)
 	}))
 	t.Cleanup(p.server.Close)
@@ -89,8 +100,12 @@ func (p *proxy) count(fragment string) int {
 	return n
 }
 
-// cut stops the proxy: every later request is refused, as when Vault is down.
+// cut takes Vault away: open connections are closed and every later request
+// is dropped without an answer. The proxy keeps its port, so nothing else
+// started on the machine meanwhile can take it and answer in Vault's place.
 func (p *proxy) cut() {
+	p.mu.Lock()
+	p.down = true
+	p.mu.Unlock()
 	p.server.CloseClientConnections()
-	p.server.Close()
 }

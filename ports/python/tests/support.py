@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-from collections.abc import Mapping
 from typing import Any
 
 from temporalio.api.common.v1 import Payload
@@ -84,8 +83,3 @@ class FixedKeyProvider:
 
     async def close(self) -> None:
         return None
-
-
-def text_metadata(metadata: Mapping[str, bytes]) -> dict[str, str]:
-    """Metadata values as text, for comparisons."""
-    return {k: v.decode() for k, v in metadata.items()}
