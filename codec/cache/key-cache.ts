@@ -152,3 +152,37 @@ export class KeyCache<V> {
 export function compositeKey(...parts: ReadonlyArray<string | number>): string {
   return JSON.stringify(parts);
 }
+
+/** A cache that can drop what has expired and zero everything it holds. */
+export interface SweptCache {
+  sweep(): void;
+  clear(): void;
+}
+
+/**
+ * The caches of one key provider, swept on an unref'd timer (entries past their stale window are useless: zero them
+ * even if nobody asks again) and cleared together.
+ */
+export class ProviderCaches {
+  readonly #caches: readonly SweptCache[];
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(everyMs: number, caches: readonly SweptCache[]) {
+    this.#caches = caches;
+    this.#timer = setInterval(() => {
+      for (const cache of this.#caches) cache.sweep();
+    }, everyMs);
+    this.#timer.unref();
+  }
+
+  /** Zeroes and drops every cached key. */
+  clear(): void {
+    for (const cache of this.#caches) cache.clear();
+  }
+
+  /** Stops the sweeps and zeroes every cached key. */
+  close(): void {
+    clearInterval(this.#timer);
+    this.clear();
+  }
+}

@@ -1,5 +1,5 @@
 import { CodecError, ERROR_CODES } from '../errors.js';
-import { compositeKey, KeyCache } from '../cache/key-cache.js';
+import { compositeKey, KeyCache, ProviderCaches } from '../cache/key-cache.js';
 import type { KeyReference } from '../types.js';
 import {
   PROVIDER_DEFAULTS,
@@ -58,7 +58,7 @@ export class CachingKeyProvider implements KeyProvider {
   readonly #keyIdFor: (namespace: string) => string;
   readonly #latest: KeyCache<LatestKey>;
   readonly #versions: KeyCache<Buffer>;
-  readonly #sweeper: NodeJS.Timeout;
+  readonly #caches: ProviderCaches;
 
   constructor(store: VersionedKeyStore, options: CachingOptions = {}) {
     this.#store = store;
@@ -93,10 +93,8 @@ export class CachingKeyProvider implements KeyProvider {
       zero: (key) => key.fill(0),
       copy: (key) => Buffer.from(key),
     });
-    // Entries past their stale window are useless: zero them even if nobody asks again.
     const sweepEvery = Math.max(1000, Math.min(versionMaxAgeMs, 60_000));
-    this.#sweeper = setInterval(() => this.#sweep(), sweepEvery);
-    this.#sweeper.unref();
+    this.#caches = new ProviderCaches(sweepEvery, [this.#latest, this.#versions]);
   }
 
   keyIdFor(namespace: string): string {
@@ -130,13 +128,11 @@ export class CachingKeyProvider implements KeyProvider {
 
   /** Drops every cached key (zeroed), e.g. after an administrative change. */
   invalidate(): void {
-    this.#latest.clear();
-    this.#versions.clear();
+    this.#caches.clear();
   }
 
   close(): Promise<void> {
-    clearInterval(this.#sweeper);
-    this.invalidate();
+    this.#caches.close();
     return Promise.resolve();
   }
 
@@ -149,10 +145,5 @@ export class CachingKeyProvider implements KeyProvider {
 
   #timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     return this.#requests.run(operation, fn);
-  }
-
-  #sweep(): void {
-    this.#latest.sweep();
-    this.#versions.sweep();
   }
 }

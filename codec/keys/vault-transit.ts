@@ -1,5 +1,5 @@
 import { CodecError, ERROR_CODES } from '../errors.js';
-import { compositeKey, KeyCache } from '../cache/key-cache.js';
+import { compositeKey, KeyCache, ProviderCaches } from '../cache/key-cache.js';
 import { METADATA_KEYS, type KeyReference } from '../types.js';
 import {
   PROVIDER_DEFAULTS,
@@ -67,7 +67,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
   readonly #requests: SourceRequests;
   readonly #dataKeys: DataKeyPool;
   readonly #unwrapped: KeyCache<Buffer>;
-  readonly #sweeper: NodeJS.Timeout;
+  readonly #caches: ProviderCaches;
 
   constructor(options: VaultTransitOptions) {
     this.#transit = new VaultTransitClient(options);
@@ -106,10 +106,8 @@ export class VaultTransitKeyProvider implements KeyProvider {
       now,
       observer: this.#observer,
     });
-    // Keys past their stale window are useless: zero them even if nobody asks again.
     const sweepEvery = Math.max(1000, Math.min(unwrapMaxAgeMs, dataKeyMaxAgeMs, 60_000));
-    this.#sweeper = setInterval(() => this.#sweep(), sweepEvery);
-    this.#sweeper.unref();
+    this.#caches = new ProviderCaches(sweepEvery, [this.#dataKeys, this.#unwrapped]);
   }
 
   keyIdFor(namespace: string): string {
@@ -158,13 +156,11 @@ export class VaultTransitKeyProvider implements KeyProvider {
 
   /** Drops every cached data key (zeroed), e.g. after an administrative change. */
   invalidate(): void {
-    this.#dataKeys.clear();
-    this.#unwrapped.clear();
+    this.#caches.clear();
   }
 
   close(): Promise<void> {
-    clearInterval(this.#sweeper);
-    this.invalidate();
+    this.#caches.close();
     return Promise.resolve();
   }
 
@@ -178,11 +174,6 @@ export class VaultTransitKeyProvider implements KeyProvider {
 
   #timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     return this.#requests.run(operation, fn);
-  }
-
-  #sweep(): void {
-    this.#dataKeys.sweep();
-    this.#unwrapped.sweep();
   }
 }
 

@@ -76,6 +76,8 @@ export function run(
         else resolvePromise({ code, stdout, stderr });
       },
     );
+    // A command that exits without reading its input (gofmt -l, go vet) closes the pipe: that is not a failure.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }
