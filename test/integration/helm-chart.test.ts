@@ -99,7 +99,7 @@ describe('the Helm chart', () => {
       resources: { requests: { cpu: '100m' } },
     });
     const { config } = await serverConfigOf([]);
-    expect(config.listen).toEqual({ host: '0.0.0.0', port: 8081 });
+    expect(config.listen).toEqual({ host: '0.0.0.0', port: 8081, allowedHosts: [] });
     expect(config.keySource).toMatchObject({
       kind: 'vault-kv',
       auth: { method: 'kubernetes', role: 'temporal-codec-server' },
