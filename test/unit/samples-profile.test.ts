@@ -149,10 +149,10 @@ describe('the samples profile', () => {
       },
     });
     const sealedA = sealLikeSamples(payload('"a"'), 'key-a', KEY_A);
-    const [opened] = await codecs.decodeSettled([sealedA], { namespace: 'orders', workflowId: 'w' });
+    const [opened] = await codecs.forNamespace('orders').decodeSettled([sealedA]);
     expect(opened?.ok).toBe(true);
     for (const namespace of ['payments', 'billing']) {
-      const [refused] = await codecs.decodeSettled([sealedA], { namespace, workflowId: 'w' });
+      const [refused] = await codecs.forNamespace(namespace).decodeSettled([sealedA]);
       expect(refused?.ok === false && refused.error.code).toBe(ERROR_CODES.namespaceMismatch);
     }
   });
