@@ -9,7 +9,7 @@ import { assertNamespace } from './keys/key-id.js';
 import { assertPayload, assertPayloadArray, toCodecError } from './payload-checks.js';
 import { LookupBudget, Opener } from './opener.js';
 import { isSamplesPayload } from './samples/samples-format.js';
-import { checkSamplesProfile, type SamplesProfileOptions } from './samples/samples-profile.js';
+import { checkSamplesProfile, samplesKeyId, type SamplesProfileOptions } from './samples/samples-profile.js';
 import { sealPayload } from './seal-payload.js';
 import { AllotmentCursor, Sealer, type Allotment } from './sealer.js';
 import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, type KeyReference } from './types.js';
@@ -45,8 +45,8 @@ export interface EncryptionCodecOptions extends UnencryptedOptions {
 
 /**
  * The outcome for one payload of {@link EncryptionCodec.encodeSettled} or {@link EncryptionCodec.decodeSettled}:
- * the payload, with the key version that sealed or opened it (absent when it passed through untouched), or the
- * error of that payload alone.
+ * the payload, with the key version that sealed or opened it (absent when it passed through untouched; version 0 for
+ * a payload of the samples' format, which has no versions), or the error of that payload alone.
  */
 export type PayloadResult =
   | { readonly ok: true; readonly payload: Payload; readonly key?: KeyReference }
@@ -311,8 +311,9 @@ export class EncryptionCodec implements PayloadCodec {
 
   /** A successful result, with the key version of the input when it was encrypted (the audit log names them). */
   #settled(decoded: Payload, input: Payload | undefined): PayloadResult {
-    // A samples payload names no key version.
-    if (decoded === input || input === undefined || isSamplesPayload(input)) return { ok: true, payload: decoded };
+    if (decoded === input || input === undefined) return { ok: true, payload: decoded };
+    // The samples' format has no key versions: version 0 names a samples key id (it was opened, not passed through).
+    if (isSamplesPayload(input)) return { ok: true, payload: decoded, key: { keyId: samplesKeyId(input), version: 0 } };
     return { ok: true, payload: decoded, key: this.#opener.header(input) };
   }
 

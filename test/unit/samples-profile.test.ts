@@ -72,6 +72,12 @@ describe('the samples profile', () => {
     ];
     const decoded = await codec.decode(sealed);
     inputs.forEach((input, i) => expectSame(decoded[i], input));
+    const settled = await codec.decodeSettled(sealed);
+    expect(settled.map((result) => result.ok && result.key)).toEqual([
+      { keyId: 'key-a', version: 0 },
+      { keyId: 'key-b', version: 0 },
+      { keyId: 'key-a', version: 0 },
+    ]);
   });
 
   it('opens the TypeScript sample\'s length-delimited payloads with serialization "length-delimited"', async () => {
