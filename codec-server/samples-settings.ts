@@ -38,7 +38,7 @@ export const SAMPLES_SETTINGS = {
     schema: text.optional(),
     help: 'Decode payloads of the official samples\' codecs with keys from this JSON file {"<keyId>": "<base64 or hex>"} (default off)',
     docsDefault: 'off',
-    docs: 'JSON file of samples keys by key id; see [Reading the samples\' payloads](#reading-the-samples-payloads)',
+    docs: "JSON file of samples keys by key id; see [Reading the samples' payloads](#reading-the-samples-payloads)",
   }),
   samplesKeysVaultPath: setting({
     flag: 'samples-keys-vault-path',

@@ -130,7 +130,7 @@ export function samplesKeysFromVault(location: SamplesVaultLocation): SamplesKey
   };
   return {
     async key(keyId) {
-      let key = keys.get(keyId);
+      const key = keys.get(keyId);
       if (key === undefined) {
         let pending = inFlight.get(keyId);
         if (pending === undefined) {

@@ -48,7 +48,7 @@ function expectSame(actual: Payload | undefined, expected: Payload): void {
   expect(Buffer.from(actual?.data ?? []).toString()).toBe(Buffer.from(expected.data ?? []).toString());
   expect(Object.keys(actual?.metadata ?? {}).sort()).toEqual(Object.keys(expected.metadata ?? {}).sort());
   for (const [name, value] of Object.entries(expected.metadata ?? {})) {
-    expect(Buffer.from(actual!.metadata![name]!).equals(Buffer.from(value!))).toBe(true);
+    expect(Buffer.from(actual!.metadata![name]!).equals(Buffer.from(value))).toBe(true);
   }
 }
 
