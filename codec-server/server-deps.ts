@@ -93,7 +93,7 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     storage,
     logger,
     metrics,
-    keySourceDescription: keySource.describe(),
+    keySourceDescription: describeKeys(keySource.describe(), config),
     async close() {
       codecs.close();
       samples?.keys.close();
@@ -140,4 +140,12 @@ function vaultAuthLog(logger: ServerLogger): VaultAuthObserver {
         'vault auth failed; retrying while the token is valid',
       ),
   };
+}
+
+/** The startup line's key sources: the namespaces' one, and the samples keys when the samples profile is on. */
+function describeKeys(keySource: string, config: ServerConfig): string {
+  const samples = config.samples?.keys;
+  if (samples === undefined) return keySource;
+  const where = 'file' in samples ? `file ${samples.file}` : `vault-kv ${samples.vaultPath}/<key id>`;
+  return `${keySource}; samples profile (decode only): keys from ${where}`;
 }
