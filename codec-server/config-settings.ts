@@ -15,6 +15,7 @@ import {
 } from '../codec/index.js';
 import { LOG_LEVELS } from './config-types.js';
 import { parseHost } from './request-guards.js';
+import { SAMPLES_SETTINGS } from './samples-settings.js';
 import { STORAGE_SETTINGS } from './storage/storage-options.js';
 
 const { duration, flag, httpUrl, integer, list, size, text } = settingFields;
@@ -317,6 +318,7 @@ export const SERVER_ONLY_SETTINGS = {
   ...NAMESPACES_AND_CORS,
   ...AUTH,
   ...CODEC_POLICY,
+  ...SAMPLES_SETTINGS,
   ...STORAGE_SETTINGS,
   ...SERVING,
 };
@@ -329,6 +331,7 @@ export const SERVER_SETTINGS = {
   ...NAMESPACES_AND_CORS,
   ...AUTH,
   ...CODEC_POLICY,
+  ...SAMPLES_SETTINGS,
   ...STORAGE_SETTINGS,
   ...SERVING,
 };

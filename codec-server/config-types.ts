@@ -1,4 +1,5 @@
 import type { KeySourceConfig, NativeAeadMode, UnencryptedMode } from '../codec/index.js';
+import type { SamplesSettings } from './samples-settings.js';
 import type { StorageSettings } from './storage/storage-settings.js';
 
 /** Log levels accepted by `--log-level` (pino's). */
@@ -85,6 +86,8 @@ export interface ServerConfig {
   };
   /** External payload storage per namespace (`/download`, references in `/decode`). */
   readonly storage: StorageSettings;
+  /** The decode-only samples profile; absent, the samples' payloads are refused with ERR_UNSUPPORTED_FORMAT. */
+  readonly samples?: SamplesSettings;
   /** Server processes sharing the port (node:cluster); 1 serves from this process. */
   readonly workers: number;
   readonly shutdownGraceMs: number;

@@ -16,6 +16,7 @@ import {
 import { checkServerSettings } from './config-rules.js';
 import { SERVER_ONLY_SETTINGS, SERVER_SETTINGS, type ServerSettingName } from './config-settings.js';
 import { checkStorage, toStorageSettings } from './storage/storage-settings.js';
+import { checkSamples, toSamplesSettings, type SamplesSettings } from './samples-settings.js';
 import type { AuthConfig, KeyCacheConfig, ServerConfig } from './config-types.js';
 
 const schema = z.object(settingSchemas(SERVER_ONLY_SETTINGS));
@@ -39,6 +40,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ar
     .superRefine((raw) => {
       checkServerSettings(raw, keySource.ok ? keySource.config.kind : undefined, fail);
       checkStorage(raw, fail);
+      checkSamples(raw, keySource.ok ? keySource.config.kind : undefined, fail);
     })
     .safeParse(pick(values, SERVER_ONLY_SETTINGS));
   if (!parsed.success) for (const issue of parsed.error.issues) fail(issue.path[0] as ServerSettingName, issue.message);
@@ -105,11 +107,17 @@ function toConfig(raw: Raw, keySource: KeySourceConfig): ServerConfig {
     auth,
     limits: { bodyBytes: raw.bodyLimit, maxPayloads: raw.maxPayloads, requestTimeoutMs: raw.requestTimeoutMs },
     storage: toStorageSettings(raw),
+    ...samplesOf(raw),
     workers: raw.workers === 'auto' ? availableParallelism() : Number(raw.workers),
     shutdownGraceMs: raw.shutdownGraceMs,
     nativeAead: raw.nativeAead,
     logLevel: raw.logLevel,
   };
+}
+
+function samplesOf(raw: Raw): { samples?: SamplesSettings } {
+  const samples = toSamplesSettings(raw);
+  return samples === undefined ? {} : { samples };
 }
 
 /** The key cache limits given; absent ones keep the library's defaults. */

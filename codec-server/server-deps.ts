@@ -17,6 +17,7 @@ import type { AuthConfig, ServerConfig } from './config-types.js';
 import { createJwtAuthenticator } from './jwt-auth.js';
 import { createLogger, type ServerLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { createSamplesProfile } from './samples-profile.js';
 import { createStaticAuthenticator, parseStaticTokens } from './static-tokens.js';
 import { createStorageRegistry } from './storage/create-storage-registry.js';
 import type { StorageRegistry } from './storage/storage-registry.js';
@@ -62,7 +63,14 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     cache: config.keyCache,
   });
   const provider = keySource.provider;
-  const codecs = createCodecs(config, provider, metrics, aead);
+  let samples;
+  try {
+    samples = createSamplesProfile(config.samples, keySource.vaultClient, options.readFile);
+  } catch (err) {
+    await keySource.close();
+    throw err;
+  }
+  const codecs = createCodecs(config, provider, metrics, aead, samples);
   let authenticator: Authenticator;
   let storage: StorageRegistry;
   try {
@@ -73,6 +81,7 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     }
     storage = await createStorageRegistry(config.storage, options.readFile ?? ((path) => fsReadFile(path, 'utf8')));
   } catch (err) {
+    samples?.keys.close();
     await keySource.close();
     throw err;
   }
@@ -84,9 +93,10 @@ export async function createServerDeps(config: ServerConfig, options: ServerDeps
     storage,
     logger,
     metrics,
-    keySourceDescription: keySource.describe(),
+    keySourceDescription: describeKeys(keySource.describe(), config),
     async close() {
       codecs.close();
+      samples?.keys.close();
       storage.close();
       await keySource.close();
     },
@@ -130,4 +140,12 @@ function vaultAuthLog(logger: ServerLogger): VaultAuthObserver {
         'vault auth failed; retrying while the token is valid',
       ),
   };
+}
+
+/** The startup line's key sources: the namespaces' one, and the samples keys when the samples profile is on. */
+function describeKeys(keySource: string, config: ServerConfig): string {
+  const samples = config.samples?.keys;
+  if (samples === undefined) return keySource;
+  const where = 'file' in samples ? `file ${samples.file}` : `vault-kv ${samples.vaultPath}/<key id>`;
+  return `${keySource}; samples profile (decode only): keys from ${where}`;
 }

@@ -8,6 +8,8 @@ import type { KeyMaterial, KeyProvider, KeyScope } from './keys/key-provider.js'
 import { assertNamespace } from './keys/key-id.js';
 import { assertPayload, assertPayloadArray, toCodecError } from './payload-checks.js';
 import { LookupBudget, Opener } from './opener.js';
+import { isSamplesPayload } from './samples/samples-format.js';
+import { checkSamplesProfile, samplesKeyId, type SamplesProfileOptions } from './samples/samples-profile.js';
 import { sealPayload } from './seal-payload.js';
 import { AllotmentCursor, Sealer, type Allotment } from './sealer.js';
 import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, type KeyReference } from './types.js';
@@ -34,12 +36,17 @@ export interface EncryptionCodecOptions extends UnencryptedOptions {
   readonly maxKeyLookupsPerCall?: number;
   /** The AES-GCM engine (see `loadAeadEngine`). Default: {@link defaultAeadEngine}, the native module when usable. */
   readonly aead?: AeadEngine;
+  /**
+   * Decode-only: open payloads written by the official samples' encryption codecs (no `encryption-format`) with keys
+   * per key id. Absent, such payloads fail with `ERR_UNSUPPORTED_FORMAT`. Never used to encode.
+   */
+  readonly samplesProfile?: SamplesProfileOptions;
 }
 
 /**
  * The outcome for one payload of {@link EncryptionCodec.encodeSettled} or {@link EncryptionCodec.decodeSettled}:
- * the payload, with the key version that sealed or opened it (absent when it passed through untouched), or the
- * error of that payload alone.
+ * the payload, with the key version that sealed or opened it (absent when it passed through untouched; version 0 for
+ * a payload of the samples' format, which has no versions), or the error of that payload alone.
  */
 export type PayloadResult =
   | { readonly ok: true; readonly payload: Payload; readonly key?: KeyReference }
@@ -94,6 +101,7 @@ export class EncryptionCodec implements PayloadCodec {
       throw new CodecError(ERROR_CODES.invalidConfig, 'maxKeyLookupsPerCall must be a positive integer');
     }
     this.#maxKeyLookups = maxKeyLookups;
+    if (options.samplesProfile !== undefined) checkSamplesProfile(options.samplesProfile);
     this.#provider = options.keyProvider;
     this.#scope = Object.freeze({
       namespace: options.namespace,
@@ -115,6 +123,7 @@ export class EncryptionCodec implements PayloadCodec {
       decryptKeys: this.#decryptKeys,
       aadFor: (version) => this.#aad(version),
       engine,
+      ...(options.samplesProfile === undefined ? {} : { samples: options.samplesProfile }),
     });
   }
 
@@ -303,6 +312,8 @@ export class EncryptionCodec implements PayloadCodec {
   /** A successful result, with the key version of the input when it was encrypted (the audit log names them). */
   #settled(decoded: Payload, input: Payload | undefined): PayloadResult {
     if (decoded === input || input === undefined) return { ok: true, payload: decoded };
+    // The samples' format has no key versions: version 0 names a samples key id (it was opened, not passed through).
+    if (isSamplesPayload(input)) return { ok: true, payload: decoded, key: { keyId: samplesKeyId(input), version: 0 } };
     return { ok: true, payload: decoded, key: this.#opener.header(input) };
   }
 

@@ -127,3 +127,19 @@ export {
 } from './config/setting-spec.js';
 export * as settingFields from './config/setting-fields.js';
 export { deepFreeze } from './config/deep-freeze.js';
+export {
+  isSamplesPayload,
+  openSamplesData,
+  SAMPLES_LAYOUT,
+  SAMPLES_SERIALIZATIONS,
+  type SamplesSerialization,
+} from './samples/samples-format.js';
+export {
+  parseSamplesKey,
+  SAMPLES_VAULT_KEY_FIELD,
+  samplesKeysFromFile,
+  samplesKeysFromVault,
+  type SamplesKeySource,
+  type SamplesVaultLocation,
+} from './samples/samples-keys.js';
+export { type SamplesProfileOptions } from './samples/samples-profile.js';

@@ -6,7 +6,9 @@ import { CodecError, ERROR_CODES } from './errors.js';
 import type { KeyProvider, KeyScope } from './keys/key-provider.js';
 import { assertPayload } from './payload-checks.js';
 import { deserializePayload } from './payload-proto.js';
-import { V1_LAYOUT } from './types.js';
+import { isSamplesPayload } from './samples/samples-format.js';
+import { openSamplesPayload, samplesKeyId, type SamplesProfileOptions } from './samples/samples-profile.js';
+import { METADATA_KEYS, V1_LAYOUT } from './types.js';
 import type { UnencryptedPolicy } from './unencrypted-policy.js';
 import { HeaderReader, isEncrypted, isStorageReference, type EncryptedHeader } from './wire-format.js';
 
@@ -25,7 +27,11 @@ export class LookupBudget {
 
   /** Whether the key `header` names may be fetched in this call (a key already admitted always may). */
   admit(header: EncryptedHeader): boolean {
-    const key = `${header.version}:${header.wrappedKey ?? ''}`;
+    return this.admitKey(`${header.version}:${header.wrappedKey ?? ''}`);
+  }
+
+  /** Whether the key named `key` (distinct per key) may be fetched in this call. */
+  admitKey(key: string): boolean {
     const seen = (this.#seen ??= new Set());
     if (seen.has(key)) return true;
     if (seen.size >= this.#max) return false;
@@ -43,6 +49,8 @@ export interface OpenerDeps {
   readonly aadFor: (version: number) => Buffer;
   /** The AES-GCM engine of the keys it derives. */
   readonly engine: AeadEngine;
+  /** How payloads of the samples' format are read; absent, they are refused. */
+  readonly samples?: SamplesProfileOptions;
 }
 
 /**
@@ -73,6 +81,7 @@ export class Opener {
       if (!isStorageReference(input)) this.#deps.unencrypted.admit(input, this.#deps.scope.namespace);
       return input;
     }
+    if (isSamplesPayload(input)) return this.#openSamples(input, budget);
     const header = this.#headers.read(input);
     const { scope, decryptKeys, aadFor } = this.#deps;
     if (header.keyId !== scope.keyId) {
@@ -99,6 +108,27 @@ export class Opener {
       );
     }
     return this.#openWithFetchedKey(header, aad, data);
+  }
+
+  /** A payload with no format metadata: one of the samples' codecs wrote it. Decode-only, and only when configured. */
+  #openSamples(input: Payload, budget: LookupBudget): Promise<Payload> {
+    const { samples, scope } = this.#deps;
+    if (samples === undefined) {
+      throw new CodecError(
+        ERROR_CODES.unsupportedFormat,
+        "Payload has no encryption-format (the samples' format?); configure the samples profile to read it",
+        { context: { field: METADATA_KEYS.format, namespace: scope.namespace } },
+      );
+    }
+    const keyId = samplesKeyId(input);
+    if (!budget.admitKey(`samples:${keyId}`)) {
+      throw new CodecError(
+        ERROR_CODES.keyLookupLimit,
+        'This batch names more distinct key ids than are looked up at once; decode it in smaller batches',
+        { context: { keyId } },
+      );
+    }
+    return openSamplesPayload(samples, scope.namespace, keyId, input);
   }
 
   async #openWithFetchedKey(header: EncryptedHeader, aad: Buffer, data: Uint8Array): Promise<Payload> {

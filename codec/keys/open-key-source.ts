@@ -102,6 +102,8 @@ export interface OpenedKeySource {
   describe(): string;
   /** Zeroes cached keys, stops the provider's timers and the Vault auth's renewal timers. */
   close(): Promise<void>;
+  /** The logged-in Vault client of a Vault key source, for other reads under the same login (samples keys). */
+  readonly vaultClient?: VaultClient;
 }
 
 /**
@@ -128,6 +130,7 @@ export function openKeySource(config: KeySourceConfig, deps: OpenKeySourceDeps =
   }
   return {
     provider,
+    ...(connection.kind === 'local' ? {} : { vaultClient: connection.client }),
     describe: () => connection.describe(),
     async close() {
       try {
