@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Payload } from '@temporalio/common';
 import {
   CodecError,
   EncryptionCodec,
@@ -297,7 +298,7 @@ describe('VaultTransitKeyProvider: cold histories', () => {
   it('unwraps the data keys of a cold history in one batch decrypt: 100 payloads under 20 keys, one request', async () => {
     const { vault, provider } = setup();
     // Twenty worker processes, each with a data key of its own, each sealing five payloads.
-    const sealed = [];
+    const sealed: Payload[] = [];
     for (let worker = 0; worker < 20; worker++) {
       const writer = new EncryptionCodec({ namespace: 'orders', keyProvider: setupWith(vault) });
       sealed.push(...(await writer.encode(Array.from({ length: 5 }, (_, i) => json(`${worker}.${i}`)))));
@@ -317,7 +318,7 @@ describe('VaultTransitKeyProvider: cold histories', () => {
 
   it('fails a forged wrapped key alone in a batch, and every item alone when all are forged', async () => {
     const { vault, provider } = setup();
-    const sealed = [];
+    const sealed: Payload[] = [];
     for (let worker = 0; worker < 3; worker++) {
       const writer = new EncryptionCodec({ namespace: 'orders', keyProvider: setupWith(vault) });
       sealed.push(...(await writer.encode([json(worker)])));
@@ -342,7 +343,7 @@ describe('VaultTransitKeyProvider: cold histories', () => {
 
   it('fails every item of a batch with the retryable error when Vault is down', async () => {
     const { vault, provider } = setup();
-    const sealed = [];
+    const sealed: Payload[] = [];
     for (let worker = 0; worker < 2; worker++) {
       const writer = new EncryptionCodec({ namespace: 'orders', keyProvider: setupWith(vault) });
       sealed.push(...(await writer.encode([json(worker)])));
