@@ -11,7 +11,7 @@ import type { ServerLogger } from './logger.js';
 import type { ServerMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { classifyRoute, codecRoutes } from './routes.js';
-import { startRequestContext } from './request-context.js';
+import { observeRequest } from './request-lifecycle.js';
 
 /** Everything the app uses, passed in so tests can swap any of it. */
 export interface AppDeps {
@@ -57,14 +57,9 @@ export function createApp(deps: AppDeps): Express {
   // ETags of decode answers would cost a hash of every response body and serve no cache.
   app.set('etag', false);
 
+  const lifecycle = { metrics, audit, clock };
   app.use((req, res, next) => {
-    const context = startRequestContext(res, classifyRoute(req.path), clock());
-    res.once('close', () => {
-      const durationMs = clock() - context.startedAt;
-      const aborted = !res.writableFinished;
-      metrics.recordRequest(context.route, res.statusCode, durationMs / 1000);
-      if (context.route === 'encode' || context.route === 'decode') audit(context, res.statusCode, durationMs, aborted);
-    });
+    observeRequest(res, classifyRoute(req.path), lifecycle);
     next();
   });
   app.use(corsMiddleware(config.cors));

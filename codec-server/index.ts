@@ -1,4 +1,5 @@
 export { createApp, type AppDeps } from './app.js';
+export { createServerHandler } from './server-handler.js';
 export { loadConfig } from './config.js';
 export { SERVER_SETTINGS, SERVER_ONLY_SETTINGS, type ServerSettingName } from './config-settings.js';
 export { configTableMarkdown, configTableRows, usage } from './config-docs.js';

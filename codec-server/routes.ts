@@ -43,7 +43,7 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
   // Lenient about Content-Type on purpose: the Go handler ignores it, and clients send none or text/plain.
   const parseJson = express.json({ type: () => true, limit: deps.config.limits.bodyBytes, strict: false });
   const authenticate = authenticateRequest(deps.authenticator);
-  router.post(CODEC_PATH, authenticate, parseJson, handle(deps));
+  router.post(CODEC_PATH, authenticate, parseJson, codecHandler(deps));
   router.all(CODEC_PATH, (req, _res, next) => {
     next(
       new HttpError(405, SERVER_ERROR_CODES.methodNotAllowed, `${req.method} is not allowed; use POST`, {
@@ -57,7 +57,11 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
   return router;
 }
 
-function handle(deps: CodecRoutesDeps): RequestHandler {
+/**
+ * The encode or decode handler after authentication and body parsing (`req.body` parsed); also run by the lean
+ * handler of `server-handler.ts`.
+ */
+export function codecHandler(deps: CodecRoutesDeps): RequestHandler {
   return (req, res, next) => {
     const action = CODEC_PATH.exec(req.path)?.[1] === 'encode' ? 'encode' : 'decode';
     const run = action === 'encode' ? encode : decode;

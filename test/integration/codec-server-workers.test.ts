@@ -164,6 +164,45 @@ describe('the compiled command and the AES-GCM implementation', () => {
     }
   });
 
+  it('writes every audit line (buffered on stdout) before it exits on SIGTERM', async () => {
+    const keyring = resolve(buildDir, 'audit-keyring.json');
+    const port = await freePort();
+    const server = spawn(process.execPath, [main(), '--port', String(port), '--keyring', keyring], {
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    server.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolveExit) => server.once('exit', (code) => resolveExit(code)));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitUntil(async () => ((await fetch(`${base}/healthz`).catch(() => undefined))?.ok ? true : undefined), {
+        timeoutMs: 20_000,
+        description: 'the server to listen',
+      });
+      const headers = { 'Content-Type': 'application/json', 'X-Namespace': 'default' };
+      const sealed = await fetch(`${base}/encode`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ payloads: [jsonPayloadJson('audited')] }),
+      });
+      const body = await sealed.text();
+      for (let i = 0; i < 50; i++) {
+        expect((await fetch(`${base}/decode`, { method: 'POST', headers, body })).status).toBe(200);
+      }
+      server.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const audit = stdout
+        .split('\n')
+        .filter((line) => line.includes('"log":"audit"'))
+        .map((line) => JSON.parse(line) as { route: string });
+      expect(audit.filter((line) => line.route === 'decode')).toHaveLength(50);
+      expect(audit.filter((line) => line.route === 'encode')).toHaveLength(1);
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+
   it('refuses to start, exit 2, on a --native-aes-gcm it does not know', async () => {
     const failed = await run(process.execPath, [main(), '--port', '0'], {
       env: { PATH: process.env.PATH, CODEC_NATIVE_AES_GCM: 'sometimes' },
