@@ -1,8 +1,16 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { runOrder } from '../worker-example/client.js';
-import { bundleExampleWorkflows } from '../worker-example/worker.js';
-import { connectClients, startWorker } from '../test/support/temporal-fixtures.js';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startTemporalDevServer } from '../test/support/temporal-dev-server.js';
+import { projectRoot } from '../test/support/tools.js';
+
+// The worker example as built by `npm run build` (its workflow bundle needs the compiled failure converter next to it).
+type ClientModule = typeof import('../worker-example/client.js');
+type WorkerModule = typeof import('../worker-example/worker.js');
+const example = <T>(name: string) =>
+  import(pathToFileURL(join(projectRoot, 'dist', 'worker-example', name)).href) as Promise<T>;
 
 /** Workflows per second of the worker example, with one codec or none. */
 export interface WorkerFigures {
@@ -27,6 +35,9 @@ export async function measureWorkerThroughput(options: {
   readonly concurrency: number;
   readonly log: (line: string) => void;
 }): Promise<WorkerFigures[]> {
+  const { createExampleClient, runOrder } = await example<ClientModule>('client.js');
+  const { bundleExampleWorkflows, createExampleWorker } = await example<WorkerModule>('worker.js');
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const [server, workflowBundle] = await Promise.all([startTemporalDevServer(), bundleExampleWorkflows()]);
   const samples: Record<string, number[]> = {};
   try {
@@ -37,14 +48,17 @@ export async function measureWorkerThroughput(options: {
     for (let round = 0; round < options.rounds; round++) {
       for (const [name, codec] of modes) {
         const taskQueue = `bench-${name}-${round}`;
-        const worker = await startWorker({
-          address: server.address,
+        const workerConnection = await NativeConnection.connect({ address: server.address });
+        const worker = await createExampleWorker({
+          connection: workerConnection,
           namespace: server.namespace,
           taskQueue,
           codec,
           workflowBundle,
         });
-        const clients = await connectClients(server.address, server.namespace, codec);
+        const running = worker.run();
+        const connection = await Connection.connect({ address: server.address });
+        const client = createExampleClient(connection, server.namespace, codec);
         try {
           let next = 0;
           const started = performance.now();
@@ -53,7 +67,7 @@ export async function measureWorkerThroughput(options: {
               const n = next++;
               const orderId = `${taskQueue}-${n}`;
               await runOrder(
-                clients.client,
+                client,
                 {
                   orderId,
                   customer: `customer ${n}`,
@@ -68,8 +82,10 @@ export async function measureWorkerThroughput(options: {
           await Promise.all(Array.from({ length: options.concurrency }, lane));
           (samples[name] ??= []).push(options.perRound / ((performance.now() - started) / 1000));
         } finally {
-          await clients.close();
-          await worker.stop();
+          await connection.close();
+          worker.shutdown();
+          await running;
+          await workerConnection.close();
         }
       }
     }
