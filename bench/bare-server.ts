@@ -30,7 +30,7 @@ createServer((req, res) => {
       (out) => {
         const body = JSON.stringify({
           payloads: out.map((p) => ({
-            metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, b64(v!)])),
+            metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, b64(v)])),
             data: b64(p.data!),
           })),
         });

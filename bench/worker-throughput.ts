@@ -5,10 +5,12 @@ import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startTemporalDevServer } from '../test/support/temporal-dev-server.js';
 import { projectRoot } from '../test/support/tools.js';
+import type * as ExampleClient from '../worker-example/client.js';
+import type * as ExampleWorker from '../worker-example/worker.js';
 
 // The worker example as built by `npm run build` (its workflow bundle needs the compiled failure converter next to it).
-type ClientModule = typeof import('../worker-example/client.js');
-type WorkerModule = typeof import('../worker-example/worker.js');
+type ClientModule = typeof ExampleClient;
+type WorkerModule = typeof ExampleWorker;
 const example = <T>(name: string) =>
   import(pathToFileURL(join(projectRoot, 'dist', 'worker-example', name)).href) as Promise<T>;
 

@@ -27,7 +27,7 @@ let proxy: CountingProxy;
 let url = '';
 /** 100 payloads, five under each of 20 data keys, in their JSON form. */
 type JsonPayload = { metadata: Record<string, string>; data?: string };
-let history: JsonPayload[] = [];
+const history: JsonPayload[] = [];
 
 async function root(method: string, path: string, body?: unknown): Promise<void> {
   const res = await fetch(`${vault.addr}/v1/${path}`, {
