@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse, type RequestListener, type ServerOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { NextFunction, Request, Response } from 'express';
 import { createApp, type AppDeps } from './app.js';
@@ -26,7 +26,7 @@ const notJson = () => Object.assign(new Error('invalid JSON'), { status: 400, ty
  * parses it once. Requests that need more of the body parser (a compressed body, a charset other than UTF-8) go to
  * the app, which handles them as before.
  */
-export function createServerHandler(deps: AppDeps): RequestListener {
+export function createServerHandler(deps: AppDeps): ServerHandler {
   const { config, logger, metrics } = deps;
   const clock = deps.clock ?? (() => performance.now());
   const codecs = deps.codecs ?? createCodecs(config, deps.provider, metrics);
@@ -39,8 +39,15 @@ export function createServerHandler(deps: AppDeps): RequestListener {
   const route = codecHandler({ config, codecs, authenticator: authenticator!, metrics });
   const onError = errorHandler(logger, config.limits);
   const limit = config.limits.bodyBytes;
+  // Request and response classes that are express's from birth: the server creates every request as one of these,
+  // so the lean path need not change an object's prototype per request (which makes V8 drop its optimizations for
+  // every object of that shape), as express's own router does.
+  class LeanRequest extends IncomingMessage {}
+  class LeanResponse extends ServerResponse {}
+  Object.setPrototypeOf(LeanRequest.prototype, app.request);
+  Object.setPrototypeOf(LeanResponse.prototype, app.response);
 
-  return (message: IncomingMessage, response: ServerResponse) => {
+  const listener = (message: IncomingMessage, response: ServerResponse) => {
     const url = message.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
@@ -49,9 +56,12 @@ export function createServerHandler(deps: AppDeps): RequestListener {
       app(message as Request, response as Response);
       return;
     }
-    // What express's app.handle does before routing: the same prototypes give the middlewares the same API.
-    const req = Object.setPrototypeOf(message, app.request) as Request;
-    const res = Object.setPrototypeOf(response, app.response) as Response;
+    // What express's app.handle does before routing: the same prototypes give the middlewares the same API (already
+    // there when the server was created with this handler's classes).
+    const req = (message instanceof LeanRequest ? message : Object.setPrototypeOf(message, app.request)) as Request;
+    const res = (
+      response instanceof LeanResponse ? response : Object.setPrototypeOf(response, app.response)
+    ) as Response;
     req.res = res;
     res.req = req;
     req.originalUrl = url;
@@ -74,7 +84,13 @@ export function createServerHandler(deps: AppDeps): RequestListener {
       });
     });
   };
+  return Object.assign(listener, {
+    serverOptions: { IncomingMessage: LeanRequest, ServerResponse: LeanResponse } as ServerOptions,
+  });
 }
+
+/** The request listener, and the server options (request and response classes) it is fastest with. */
+export type ServerHandler = RequestListener & { readonly serverOptions: ServerOptions };
 
 /** True when the body is neither compressed nor in a charset other than UTF-8 (the body parser's other cases). */
 function plainBody(req: IncomingMessage): boolean {

@@ -39,7 +39,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const tls = config.listen.tls;
   let server: Server;
   if (tls === undefined) {
-    server = createHttpServer(app);
+    server = createHttpServer(app.serverOptions, app);
   } else {
     const read = options.readFile ?? ((path: string) => fsReadFile(path));
     const [cert, key] = await Promise.all([read(tls.certPath), read(tls.keyPath)]).catch((cause: unknown) => {
@@ -49,7 +49,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         { cause },
       );
     });
-    server = createHttpsServer({ cert, key }, app);
+    server = createHttpsServer({ ...app.serverOptions, cert, key }, app);
   }
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
