@@ -36,7 +36,7 @@ async function raw(h: Harness, body: Buffer, headers: Record<string, string>, st
       headers,
       body: streamed ? stream : body,
       ...(streamed ? { duplex: 'half' } : {}),
-    } as RequestInit);
+    });
   } finally {
     server.closeAllConnections();
     server.close();
