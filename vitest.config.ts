@@ -31,6 +31,16 @@ export default defineConfig({
         },
       },
       {
+        // The codec server's protocol tests again against the express app alone (`createApp`, as users mount it);
+        // `unit` runs them against the lean handler `startServer` puts in front of it.
+        extends: true,
+        test: {
+          name: 'unit-express-app',
+          env: { TEST_SERVER_HANDLER: 'express' },
+          include: ['test/unit/codec-server-*.test.ts'],
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'integration',

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   CachingKeyProvider,
@@ -19,6 +19,8 @@ import type { BenchCase } from './measure.js';
 import { SampleStyleCodec } from './sample-codec.js';
 import { measureServerLoad, type LoadCase } from './server-load.js';
 import { countVaultRequests, type VaultRequestFigures } from './vault-requests.js';
+import { measureColdTransit } from './cold-transit.js';
+import { measureWorkerThroughput } from './worker-throughput.js';
 
 // `npm run bench [-- --json [file]] [-- --quick] [-- --native-aes-gcm off]`: codec throughput against raw
 // AES-256-GCM and a sample-style codec, the codec server against a sample-style server, and Vault requests per 1,000
@@ -41,6 +43,13 @@ const { values } = parseArgs({
 const log = (line: string) => console.log(line);
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 log(`machine: ${machine}`);
+// The machine may be shared: the load average next to the figures says how much they can be trusted.
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
+const loadAtStart = load();
+log(`load average at start: ${loadAtStart}`);
 const nativeAead = values['native-aes-gcm'] as NativeAeadMode;
 // Every codec of the run gets this engine; the codec server under load chooses its own from the same flag.
 const aead = loadAeadEngine(nativeAead);
@@ -82,6 +91,21 @@ try {
   for (const f of vaultFigures)
     log(`vault requests per 1,000 payloads (${f.mode}): cold ${f.coldPer1000}, warm ${f.warmPer1000}`);
 
+  const coldTransit = await measureColdTransit({
+    vaultAddr: bao.addr,
+    token: bao.token,
+    proxy,
+    namespace: 'bench',
+    payloads: 100,
+    dataKeys: 20,
+    latencyMs: 50,
+    aead,
+  });
+  log(
+    `cold Transit decode, ${coldTransit.payloads} payloads under ${coldTransit.dataKeys} data keys, ` +
+      `${coldTransit.latencyMs} ms per Vault request: ${coldTransit.vaultRequests} Vault request(s), ${Math.round(coldTransit.durationMs)} ms`,
+  );
+
   const cases: BenchCase[] = await measureCodecThroughput({
     sizes: [256, 1024, 64 * 1024, 1024 * 1024],
     batches: [1, 100],
@@ -105,9 +129,26 @@ try {
     vault: { addr: bao.addr, token: bao.token },
     nativeAead,
   });
+  const workerCodecProvider = new CachingKeyProvider(
+    new VaultKvStore({ client: new VaultClient({ endpoint: bao.addr, token: bao.token }) }),
+  );
+  closers.push(() => workerCodecProvider.close());
+  const workers = await measureWorkerThroughput({
+    codec: new EncryptionCodec({ namespace: 'default', keyProvider: workerCodecProvider, aead }),
+    codecName: 'vault-kv',
+    rounds: values.quick ? 1 : 3,
+    perRound: values.quick ? 20 : 60,
+    concurrency: 10,
+    log,
+  });
+  const loadAtEnd = load();
+  log(`load average at end: ${loadAtEnd}`);
   if (values.json !== undefined) {
     const report = {
       machine,
+      load: { start: loadAtStart, end: loadAtEnd },
+      coldTransit,
+      workers,
       aead: aead.name,
       date: new Date().toISOString(),
       cases,

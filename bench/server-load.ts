@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -7,101 +7,112 @@ import type { NativeAeadMode } from '../codec/index.js';
 import { freePort } from '../test/support/free-port.js';
 import { projectRoot } from '../test/support/tools.js';
 
-/** One load-test case: a server, a route, a batch size. */
+/** One load-test case: a server, a route, a payload size, a batch size. */
 export interface LoadCase {
   readonly server: string;
+  readonly route: 'encode' | 'decode';
+  readonly sizeBytes: number;
   readonly batch: number;
   readonly requestsPerSec: number;
+  readonly p50Ms: number;
   readonly p99Ms: number;
+  /** The server process's CPU time per request (user + system), which other load on the machine barely moves. */
+  readonly cpuUsPerRequest: number;
   readonly payloadsPerSec: number;
-  /** Requests per second relative to the reference server, same batch, same run. */
-  readonly ratioToReference?: number;
+  /** Requests per second relative to the bare node:http server, same case, same run. */
+  readonly ratioToBare?: number;
+  /** Requests per second relative to the sample-style express server, same case, same run. */
+  readonly ratioToSample?: number;
 }
 
 interface RunningProcess {
   readonly url: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
-async function startProcess(
-  args: string[],
-  port: number,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<RunningProcess> {
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: projectRoot,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.status < 500,
-      () => false,
-    );
-    // The reference has no health route: any HTTP answer means it listens.
-    const listening =
-      ok ||
-      (await fetch(`${url}/`).then(
-        () => true,
-        () => false,
-      ));
-    if (listening) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+/** A bearer token of the static tokens file the codec server is started with (auth on, as deployed). */
+const TOKEN = 'bench-static-token-7d0c5b2e94a1';
+const ORIGIN = 'http://localhost:8233';
+
+function startProcess(args: string[], port: number, env?: NodeJS.ProcessEnv): Promise<RunningProcess> {
+  return startProcessWith(process.execPath, args, port, env);
+}
+
+/** User + system CPU milliseconds a process has used so far (Linux; 0 elsewhere). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  } catch {
+    return 0;
   }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 const ROUNDS = 3;
 
-function medianRun(runs: Array<{ requestsPerSec: number; p99Ms: number }>): { requestsPerSec: number; p99Ms: number } {
-  const sorted = [...runs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-  return sorted[Math.floor(sorted.length / 2)]!;
+type Sample = { requestsPerSec: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number };
+
+function median(runs: Sample[]): Sample {
+  const pick = (key: keyof Sample) => [...runs].map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  return {
+    requestsPerSec: pick('requestsPerSec'),
+    p50Ms: pick('p50Ms'),
+    p99Ms: pick('p99Ms'),
+    cpuUsPerRequest: pick('cpuUsPerRequest'),
+  };
 }
 
-async function encodedBody(url: string, batch: number): Promise<string> {
+const HEADERS = {
+  'content-type': 'application/json',
+  'x-namespace': 'default',
+  authorization: `Bearer ${TOKEN}`,
+  origin: ORIGIN,
+};
+
+function plainBody(size: number, batch: number): string {
   const payload = {
     metadata: { encoding: Buffer.from('json/plain').toString('base64') },
-    data: Buffer.alloc(1024, 'x').toString('base64'),
+    data: Buffer.alloc(size, 'x').toString('base64'),
   };
-  const response = await fetch(`${url}/encode`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default' },
-    body: JSON.stringify({ payloads: Array.from({ length: batch }, () => payload) }),
-  });
+  return JSON.stringify({ payloads: Array.from({ length: batch }, () => payload) });
+}
+
+async function encodedBody(url: string, size: number, batch: number): Promise<string> {
+  const response = await fetch(`${url}/encode`, { method: 'POST', headers: HEADERS, body: plainBody(size, batch) });
   if (!response.ok) throw new Error(`encode failed on ${url}: ${response.status}`);
   return response.text();
 }
 
-async function load(
-  url: string,
-  body: string,
-  durationSec: number,
-): Promise<{ requestsPerSec: number; p99Ms: number }> {
+async function load(server: RunningProcess, route: string, body: string, durationSec: number): Promise<Sample> {
+  const before = cpuMs(server.pid);
   const result = await autocannon({
-    url: `${url}/decode`,
+    url: `${server.url}/${route}`,
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
+    headers: HEADERS,
     body,
     connections: 10,
     duration: durationSec,
   });
+  const used = cpuMs(server.pid) - before;
   if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`load on ${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { requestsPerSec: result.requests.average, p99Ms: result.latency.p99 };
+    throw new Error(`load on ${server.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return {
+    requestsPerSec: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    cpuUsPerRequest: (used * 1000) / Math.max(1, result.requests.total),
+  };
 }
 
+const BARE = 'bare node:http';
+const SAMPLE = 'sample-style express';
+
 /**
- * `/decode` requests per second and p99 latency for batches of 1 and 100 payloads of 1 KiB, for the codec server
- * (the real bin, local keyring, audit logging on) and the sample-style reference server, each in its own process,
- * in the same run.
+ * Requests per second, p50/p99 latency and server CPU per request of `/decode` and `/encode` for: the codec server
+ * (the real bin, local keyring, static-token auth, CORS, limits, metrics and audit logging all on; and again with the
+ * audit off), a bare `node:http` server running the same codec (the ceiling), and the sample-style express server.
+ * Each server is its own process pinned to the same core when `taskset` exists; rounds interleave the servers.
  */
 export async function measureServerLoad(options: {
   durationSec: number;
@@ -112,64 +123,100 @@ export async function measureServerLoad(options: {
   nativeAead: NativeAeadMode;
 }): Promise<LoadCase[]> {
   const aead = ['--native-aes-gcm', options.nativeAead];
-  const keyring = join(mkdtempSync(join(tmpdir(), 'bench-keyring-')), 'keyring.json');
-  const ourPort = await freePort();
-  const referencePort = await freePort();
-  const servers = {
-    'codec-server': await startProcess(
-      ['dist/codec-server/main.js', '--port', String(ourPort), '--keyring', keyring, ...aead],
-      ourPort,
-    ),
-    'reference (sample-style)': await startProcess(
-      ['.bench-build/bench/reference-server.js', String(referencePort)],
-      referencePort,
-    ),
-  } as Record<string, RunningProcess>;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-keyring-'));
+  const keyring = join(dir, 'keyring.json');
+  const tokens = join(dir, 'tokens.json');
+  writeFileSync(tokens, JSON.stringify({ [TOKEN]: { subject: 'bench', permissions: ['default:admin'] } }));
+  // One core for all of them (the second one runs the load generator), as the issue's figures were taken.
+  const pin = (args: string[]) => (hasTaskset() ? ['-c', '1', process.execPath, ...args] : args);
+  const start = async (args: string[], env?: NodeJS.ProcessEnv) => {
+    const port = await freePort();
+    const full = args.map((a) => (a === 'PORT' ? String(port) : a));
+    return hasTaskset() ? startPinned(pin(full), port, env) : startProcess(full, port, env);
+  };
+  const ours = [
+    'dist/codec-server/main.js',
+    '--port',
+    'PORT',
+    '--keyring',
+    keyring,
+    '--auth',
+    'static',
+    '--auth-tokens-file',
+    tokens,
+    ...aead,
+  ];
+  const servers: Record<string, RunningProcess> = {};
+  servers['codec-server'] = await start(ours);
+  // The keyring's key exists before the others read it.
+  await encodedBody(servers['codec-server'].url, 16, 1);
+  servers['codec-server, audit off'] = await start([...ours, '--log-level', 'warn']);
+  servers[BARE] = await start(['.bench-build/bench/bare-server.js', 'PORT', keyring, options.nativeAead]);
+  servers[SAMPLE] = await start(['.bench-build/bench/reference-server.js', 'PORT']);
   if (options.vault !== undefined) {
     // The same server using both cores, as a deployment would (the local keyring is single-process only).
-    const clusterPort = await freePort();
+    const port = await freePort();
     servers['codec-server --workers 2 (vault-kv)'] = await startProcess(
       [
         'dist/codec-server/main.js',
         '--port',
-        String(clusterPort),
+        String(port),
         '--vault-addr',
         options.vault.addr,
         '--workers',
         '2',
+        '--auth',
+        'static',
+        '--auth-tokens-file',
+        tokens,
         ...aead,
       ],
-      clusterPort,
+      port,
       { ...process.env, VAULT_TOKEN: options.vault.token },
     );
   }
   const cases: LoadCase[] = [];
+  const matrix: Array<{ route: 'encode' | 'decode'; size: number; batch: number }> = [
+    { route: 'decode', size: 1024, batch: 1 },
+    { route: 'decode', size: 1024, batch: 100 },
+    { route: 'decode', size: 64 * 1024, batch: 10 },
+    { route: 'encode', size: 64 * 1024, batch: 10 },
+  ];
   try {
-    for (const batch of [1, 100]) {
+    for (const { route, size, batch } of matrix) {
       // Short interleaved rounds (A, B, C, A, B, C, ...) and the median of each: a virtual machine's speed drifts
       // over seconds, and measuring one server after the other would charge the drift to whichever ran second.
-      const samples: Record<string, Array<{ requestsPerSec: number; p99Ms: number }>> = {};
+      const samples: Record<string, Sample[]> = {};
       const bodies: Record<string, string> = {};
-      for (const [name, server] of Object.entries(servers)) bodies[name] = await encodedBody(server.url, batch);
+      for (const [name, server] of Object.entries(servers)) {
+        bodies[name] = route === 'encode' ? plainBody(size, batch) : await encodedBody(server.url, size, batch);
+      }
       for (let round = 0; round < ROUNDS; round++) {
         for (const [name, server] of Object.entries(servers)) {
-          (samples[name] ??= []).push(await load(server.url, bodies[name]!, Math.max(1, options.durationSec / ROUNDS)));
+          (samples[name] ??= []).push(
+            await load(server, route, bodies[name]!, Math.max(1, options.durationSec / ROUNDS)),
+          );
         }
       }
-      const measured = Object.fromEntries(Object.entries(samples).map(([name, runs]) => [name, medianRun(runs)]));
-      const reference = measured['reference (sample-style)']!;
+      const measured = Object.fromEntries(Object.entries(samples).map(([name, runs]) => [name, median(runs)]));
+      const bare = measured[BARE]!;
+      const sample = measured[SAMPLE]!;
       for (const [name, figures] of Object.entries(measured)) {
         const entry: LoadCase = {
           server: name,
+          route,
+          sizeBytes: size,
           batch,
           ...figures,
           payloadsPerSec: figures.requestsPerSec * batch,
-          ratioToReference: figures.requestsPerSec / reference.requestsPerSec,
+          ratioToBare: figures.requestsPerSec / bare.requestsPerSec,
+          ratioToSample: figures.requestsPerSec / sample.requestsPerSec,
         };
         cases.push(entry);
         options.log(
-          `/decode batch ${String(batch).padStart(3)} x 1 KiB  ${name.padEnd(26)} ${Math.round(entry.requestsPerSec).toLocaleString('en-US').padStart(7)} req/s  ` +
-            `p99 ${entry.p99Ms} ms  ${entry.ratioToReference!.toFixed(2)} x reference`,
+          `/${route} ${String(batch).padStart(3)} x ${String(size / 1024).padStart(2)} KiB  ${name.padEnd(36)} ` +
+            `${Math.round(entry.requestsPerSec).toLocaleString('en-US').padStart(7)} req/s  p50 ${entry.p50Ms} ms  p99 ${entry.p99Ms} ms  ` +
+            `cpu ${Math.round(entry.cpuUsPerRequest)} us/req  ${entry.ratioToBare!.toFixed(2)} x bare  ${entry.ratioToSample!.toFixed(2)} x sample`,
         );
       }
     }
@@ -177,4 +224,40 @@ export async function measureServerLoad(options: {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
   }
   return cases;
+}
+
+function hasTaskset(): boolean {
+  return existsSync('/usr/bin/taskset');
+}
+
+/** {@link startProcess} under `taskset`: the pid measured is taskset's, which execs node, so it is node's. */
+function startPinned(args: string[], port: number, env?: NodeJS.ProcessEnv): Promise<RunningProcess> {
+  return startProcessWith('taskset', args, port, env);
+}
+
+async function startProcessWith(
+  cmd: string,
+  args: string[],
+  port: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningProcess> {
+  const child: ChildProcess = spawn(cmd, args, { cwd: projectRoot, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 400; i++) {
+    const listening = await fetch(`${url}/healthz`).then(
+      () => true,
+      () => false,
+    );
+    if (listening) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }

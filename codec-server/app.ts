@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import express from 'express';
+import express, { type Express } from 'express';
 import { CodecError, ERROR_CODES, type KeyProvider, type MultiNamespaceCodec } from '../codec/index.js';
 import { createCodecs } from './codecs.js';
 import { createAuditLog } from './audit.js';
@@ -13,9 +13,10 @@ import type { ServerMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { requestGuards } from './request-guards.js';
 import { classifyRoute, codecRoutes } from './routes.js';
-import { startRequestContext } from './request-context.js';
 import { createStorageMetrics } from './storage/storage-metrics.js';
 import type { StorageRegistry } from './storage/storage-registry.js';
+import type { StorageStepDeps } from './storage/storage-step.js';
+import { observeRequest } from './request-lifecycle.js';
 
 /** Everything the app uses, passed in so tests can swap any of it. */
 export interface AppDeps {
@@ -47,6 +48,16 @@ export interface AppDeps {
  * ```
  */
 export function createApp(deps: AppDeps): CodecServerApp {
+  return createExpressApp(deps);
+}
+
+/**
+ * {@link createApp}'s express application, for the lean handler in front of it (which needs express's request and
+ * response prototypes), with the storage step it shares with that handler.
+ *
+ * @internal
+ */
+export function createExpressApp(deps: AppDeps, shared: { storage?: StorageStepDeps } = {}): Express {
   const { config, logger, metrics } = deps;
   const clock = deps.clock ?? (() => performance.now());
   const authenticator = deps.authenticator ?? (config.auth.mode === 'none' ? createNoAuthenticator() : undefined);
@@ -64,16 +75,9 @@ export function createApp(deps: AppDeps): CodecServerApp {
   // ETags of decode answers would cost a hash of every response body and serve no cache.
   app.set('etag', false);
 
+  const lifecycle = { metrics, audit, clock };
   app.use((req, res, next) => {
-    const context = startRequestContext(res, classifyRoute(req.path), clock());
-    res.once('close', () => {
-      const durationMs = clock() - context.startedAt;
-      const aborted = !res.writableFinished;
-      metrics.recordRequest(context.route, res.statusCode, durationMs / 1000);
-      if (context.route === 'encode' || context.route === 'decode' || context.route === 'download') {
-        audit(context, res.statusCode, durationMs, aborted);
-      }
-    });
+    observeRequest(res, classifyRoute(req.path), lifecycle);
     next();
   });
   app.use(corsMiddleware(config.cors));
@@ -93,12 +97,16 @@ export function createApp(deps: AppDeps): CodecServerApp {
       isShuttingDown: deps.isShuttingDown ?? (() => false),
     }),
   );
-  const storage =
-    deps.storage === undefined
-      ? undefined
-      : { registry: deps.storage, metrics: createStorageMetrics(metrics.registry) };
+  const storage = shared.storage ?? storageStep(deps);
   app.use(codecRoutes({ config, codecs, authenticator, metrics, ...(storage === undefined ? {} : { storage }) }));
   app.use(notFound());
   app.use(errorHandler(logger, config.limits));
   return app;
+}
+
+/** The storage step of the codec routes, over the app's storage registry (none: no namespace has storage). */
+export function storageStep(deps: AppDeps): StorageStepDeps | undefined {
+  return deps.storage === undefined
+    ? undefined
+    : { registry: deps.storage, metrics: createStorageMetrics(deps.metrics.registry) };
 }

@@ -17,13 +17,15 @@ const MAX_RESTARTS_PER_MINUTE = 10;
 /**
  * The primary of `--workers N`: forks N copies of this command (node:cluster shares the listening port between
  * them), replaces a worker that dies unexpectedly, and on SIGTERM/SIGINT passes the signal on and waits for every
- * worker to drain. Resolves with the exit code.
+ * worker to drain. Resolves with the exit code: 1 when a worker had to be killed after its grace period.
  *
  * Each worker is a complete codec server with its own key cache; nothing is shared between them but the port, and
  * `/metrics`, which any worker answers for all of them through the primary.
  */
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   let stopping = false;
+  // Set when the backstop had to kill a worker that did not exit within its grace period: the stop was not clean.
+  let forced = false;
   const restarts: number[] = [];
   serveClusterMetrics();
   const fork = (): Worker => cluster.fork();
@@ -32,7 +34,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
 
   return new Promise<number>((resolve) => {
     const finishIfDone = () => {
-      if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
+      if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolve(forced ? 1 : 0);
     };
     cluster.on('exit', (worker, code, signal) => {
       if (stopping) return finishIfDone();
@@ -61,7 +63,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
       // Workers drain within their own grace period; this is only a backstop.
       setTimeout(() => {
-        for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+        for (const worker of Object.values(cluster.workers ?? {})) {
+          if (worker === undefined) continue;
+          forced = true;
+          options.report(`worker ${worker.process.pid} did not exit within the grace period; killing it`);
+          worker.process.kill('SIGKILL');
+        }
       }, options.shutdownGraceMs + 5000).unref();
       finishIfDone();
     };

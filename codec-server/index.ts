@@ -1,5 +1,6 @@
 export { createApp, type AppDeps } from './app.js';
 export type { CodecServerApp } from './codec-server-app.js';
+export { createServerHandler } from './server-handler.js';
 export { loadConfig } from './config.js';
 export { SERVER_SETTINGS, SERVER_ONLY_SETTINGS, type ServerSettingName } from './config-settings.js';
 export { configTableMarkdown, configTableRows, usage } from './config-docs.js';

@@ -30,7 +30,16 @@ const REDACT_PATHS = [
   '*.secret',
 ];
 
-/** Builds the JSON logger (pino) with secrets redacted. */
+/** Bytes of log lines buffered before one write to stdout. */
+const STDOUT_BUFFER_BYTES = 4096;
+
+/**
+ * Builds the JSON logger (pino) with secrets redacted. On stdout, lines (audit lines above all: one per request) are
+ * buffered and written asynchronously in batches of about 4 KiB instead of one blocking write each; the buffer is
+ * written out by `flushLogger` on shutdown, and synchronously by pino's own exit handler when the process exits.
+ * A crash that kills the process outright (SIGKILL, out of memory) loses what is in the buffer: at most 4 KiB, a few
+ * dozen lines; an uncaught exception does not (the exit handler still runs).
+ */
 export function createLogger(options: LoggerOptions): ServerLogger {
   return pino(
     {
@@ -39,6 +48,18 @@ export function createLogger(options: LoggerOptions): ServerLogger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    options.destination ?? pino.destination({ dest: 1, sync: false, minLength: STDOUT_BUFFER_BYTES }),
   );
+}
+
+/** Writes out buffered log lines; resolves once they reached the destination (at once for unbuffered ones). */
+export function flushLogger(logger: ServerLogger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    try {
+      logger.flush(() => resolve());
+    } catch {
+      // A destination that cannot flush (a plain stream) holds nothing back.
+      resolve();
+    }
+  });
 }

@@ -67,6 +67,9 @@ async function main(): Promise<number> {
   process.once('SIGINT', forceExit);
   deps.logger.info({ signal }, 'signal received');
   await running.shutdown(config.shutdownGraceMs);
+  // A worker's IPC channel to the primary stays referenced while anything listens for its messages (the cluster
+  // metrics do), and would keep this process alive after a clean stop until the primary's backstop kills it.
+  if (cluster.isWorker && process.connected) process.disconnect();
   return 0;
 }
 

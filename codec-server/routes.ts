@@ -50,7 +50,7 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
   // The type was checked by requireJsonBody (the CLI, the Web UI and the SDKs' remote codecs all send JSON).
   const parseJson = express.json({ type: () => true, limit: deps.config.limits.bodyBytes, strict: false });
   const authenticate = authenticateRequest(deps.authenticator);
-  router.post(CODEC_PATH, requireJsonBody(), authenticate, parseJson, handle(deps));
+  router.post(CODEC_PATH, requireJsonBody(), authenticate, parseJson, codecHandler(deps));
   router.post(DOWNLOAD_PATH, requireJsonBody(), authenticate, parseJson, downloadHandler(deps));
   router.all([CODEC_PATH, DOWNLOAD_PATH], (req, _res, next) => {
     next(
@@ -62,7 +62,11 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
   return router;
 }
 
-function handle(deps: CodecRoutesDeps): RequestHandler {
+/**
+ * The encode or decode handler after authentication and body parsing (`req.body` parsed); also run by the lean
+ * handler of `server-handler.ts`.
+ */
+export function codecHandler(deps: CodecRoutesDeps): RequestHandler {
   return (req, res, next) => {
     const action = CODEC_PATH.exec(req.path)?.[1] === 'encode' ? 'encode' : 'decode';
     const run = action === 'encode' ? encode : decode;

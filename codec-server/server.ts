@@ -3,7 +3,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CodecError, ERROR_CODES } from '../codec/index.js';
-import { createApp } from './app.js';
+import { flushLogger } from './logger.js';
+import { createServerHandler } from './server-handler.js';
 import type { ServerDeps } from './server-deps.js';
 
 /** Options of {@link startServer}. */
@@ -34,11 +35,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { deps } = options;
   const { config } = deps;
   let draining = false;
-  const app = createApp({ ...deps, isShuttingDown: () => draining });
+  const app = createServerHandler({ ...deps, isShuttingDown: () => draining });
   const tls = config.listen.tls;
   let server: Server;
   if (tls === undefined) {
-    server = createHttpServer(app);
+    server = createHttpServer(app.serverOptions, app);
   } else {
     const read = options.readFile ?? ((path: string) => fsReadFile(path));
     const [cert, key] = await Promise.all([read(tls.certPath), read(tls.keyPath)]).catch((cause: unknown) => {
@@ -48,7 +49,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         { cause },
       );
     });
-    server = createHttpsServer({ cert, key }, app);
+    server = createHttpsServer({ ...app.serverOptions, cert, key }, app);
   }
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -103,6 +104,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       clearInterval(sweeper);
       await deps.close();
       deps.logger.info('stopped');
+      // Audit lines are buffered: every one of them is out before shutdown resolves.
+      await flushLogger(deps.logger);
     })();
     return stopping;
   };

@@ -33,7 +33,7 @@ export interface VaultRequestOptions {
 }
 
 interface NodeVaultError {
-  response?: { statusCode?: number; body?: { errors?: unknown } };
+  response?: { statusCode?: number; body?: { errors?: unknown; data?: unknown } };
   code?: string;
 }
 
@@ -127,6 +127,15 @@ export class VaultClient {
       }
     }
   }
+}
+
+/**
+ * The JSON body of the answer a {@link VaultClient.request} rejected for, when Vault sent one: Transit batch calls
+ * answer 400 with each item's outcome inside.
+ */
+export function vaultErrorBody(err: unknown): unknown {
+  const cause = err instanceof CodecError ? err.cause : undefined;
+  return (cause as NodeVaultError | undefined)?.response?.body;
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { CodecError, ERROR_CODES } from '../errors.js';
 import { METADATA_KEYS, ROOT_KEY_BYTES } from '../types.js';
-import type { VaultClient } from './vault-client.js';
+import { vaultErrorBody, type VaultClient } from './vault-client.js';
 import { checkVaultMount } from './vault-mount-check.js';
 import { classifyTransitError } from './vault-transit-errors.js';
 import { KEY_SOURCE_DEFAULTS } from './key-source.js';
@@ -163,6 +163,55 @@ export class VaultTransitClient {
     return decodeKey(response?.data?.plaintext, keyId, version);
   }
 
+  /**
+   * Unwraps several data keys of `keyId` in one `decrypt` request (`batch_input`, each item with its own namespace as
+   * derivation context). Returns one outcome per item, in order: the key, or the item's own error (a forged wrapped
+   * key fails alone). Rejects only when the request as a whole fails (Vault unreachable, denied, no such key).
+   */
+  async unwrapMany(
+    keyId: string,
+    items: ReadonlyArray<{ readonly namespace: string; readonly wrappedKey: string }>,
+  ): Promise<Array<Buffer | CodecError>> {
+    const versions = items.map((item) => wrappedKeyVersion(item.wrappedKey));
+    const path = `/${this.mount}/decrypt/${this.keyName(keyId)}`;
+    const body = {
+      batch_input: items.map((item) => ({ ciphertext: item.wrappedKey, context: context(item.namespace) })),
+      // Vault answers 400 when any item fails; with successes among them this makes it 200, per-item errors inside.
+      partial_failure_response_code: 200,
+    };
+    let response: unknown;
+    try {
+      response = await this.#client.request<unknown>('POST', path, body);
+    } catch (err) {
+      // When every item failed the answer is a 400 ("Vault rejected") that still carries each item's error.
+      const rejected = err instanceof CodecError && err.code === ERROR_CODES.invalidConfig;
+      response = rejected ? vaultErrorBody(err) : undefined;
+      if (batchResults(response, items.length) === undefined) throw classifyTransitError(err, { keyId });
+    }
+    const results = batchResults(response, items.length);
+    if (results === undefined) {
+      throw new CodecError(
+        ERROR_CODES.invalidKeyMaterial,
+        'Transit answered a batch decrypt without one result per item',
+        {
+          context: { keyId },
+        },
+      );
+    }
+    return results.map((result, index) => {
+      const version = versions[index]!;
+      if (typeof result.error === 'string' && result.error !== '') {
+        const refusal = new CodecError(ERROR_CODES.invalidConfig, `Vault rejected POST ${path}: ${result.error}`);
+        return classifyTransitError(refusal, { keyId, version }) as CodecError;
+      }
+      try {
+        return decodeKey(result.plaintext, keyId, version);
+      } catch (err) {
+        return err as CodecError;
+      }
+    });
+  }
+
   /** The key's configuration, or `undefined` when there is no such key. */
   async readKey(keyId: string): Promise<TransitKeyState | undefined> {
     const name = this.keyName(keyId);
@@ -210,6 +259,16 @@ export class VaultTransitClient {
       throw classifyTransitError(err, context);
     }
   }
+}
+
+/** The `batch_results` of a batch answer when it has exactly `count` entries, else `undefined`. */
+function batchResults(
+  response: unknown,
+  count: number,
+): Array<{ readonly plaintext?: unknown; readonly error?: unknown }> | undefined {
+  const results = (response as { data?: { batch_results?: unknown } } | undefined)?.data?.batch_results;
+  if (!Array.isArray(results) || results.length !== count) return undefined;
+  return results.map((result: unknown) => (typeof result === 'object' && result !== null ? result : {}));
 }
 
 function context(namespace: string): string {

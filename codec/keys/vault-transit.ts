@@ -12,6 +12,7 @@ import {
 } from './key-provider.js';
 import { defaultKeyIdFor } from './key-id.js';
 import { DataKeyPool } from './vault-transit-data-keys.js';
+import { UnwrapBatcher } from './vault-transit-unwrap-batch.js';
 import {
   VaultTransitClient,
   wrappedKeyVersion,
@@ -40,6 +41,9 @@ const DEFAULTS = {
   staleIfErrorMs: 900_000,
 };
 
+/** Wrapped keys per `decrypt` request at most (a few hundred bytes each): one request stays far below body limits. */
+const MAX_UNWRAP_BATCH = 250;
+
 function positive(name: string, value: number, integer = false): number {
   if (!Number.isFinite(value) || value < (integer ? 1 : 0) || (integer && !Number.isInteger(value))) {
     throw new CodecError(ERROR_CODES.invalidConfig, `${name} must be a ${integer ? 'positive integer' : 'duration'}`);
@@ -54,7 +58,8 @@ function positive(name: string, value: number, integer = false): number {
  *
  * ```
  * encode: DataKeyPool (max age, max payloads) --miss--> POST transit/datakey/plaintext/<prefix><keyId>
- * decode: LRU by wrapped key (max age, zeroed) --miss--> POST transit/decrypt/<prefix><keyId>  (single-flight)
+ * decode: LRU by wrapped key (max age, zeroed) --miss--> POST transit/decrypt/<prefix><keyId>  (single-flight;
+ *         the misses of one turn of the event loop in one request, batch_input)
  * ```
  *
  * Both calls pass the namespace as the derivation context. On retryable Vault errors, cached keys are served for a
@@ -68,6 +73,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
   readonly #dataKeys: DataKeyPool;
   readonly #unwrapped: KeyCache<Buffer>;
   readonly #caches: ProviderCaches;
+  readonly #unwraps: UnwrapBatcher;
 
   constructor(options: VaultTransitOptions) {
     this.#transit = new VaultTransitClient(options);
@@ -97,6 +103,13 @@ export class VaultTransitKeyProvider implements KeyProvider {
       kind: 'version',
       observer: this.#observer,
       now,
+    });
+    // Every cache miss of one turn of the event loop goes to Transit in one request per key (see UnwrapBatcher).
+    this.#unwraps = new UnwrapBatcher({
+      unwrapOne: (keyId, item) =>
+        this.#timed('decrypt', () => this.#transit.unwrap(keyId, item.namespace, item.wrappedKey)),
+      unwrapMany: (keyId, items) => this.#timed('decrypt', () => this.#transit.unwrapMany(keyId, items)),
+      maxBatch: MAX_UNWRAP_BATCH,
     });
     this.#dataKeys = new DataKeyPool({
       fetch: (scope) => this.#generate(scope),
@@ -145,7 +158,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
     }
     // The namespace is part of the key: a wrapped key only unwraps in its own namespace's derivation context.
     const key = await this.#unwrapped.get(compositeKey(keyId, namespace, wrappedKey), () =>
-      this.#timed('decrypt', () => this.#transit.unwrap(keyId, namespace, wrappedKey)),
+      this.#unwraps.unwrap(keyId, { namespace, wrappedKey }),
     );
     return { keyId, version: ref.version, wrappedKey, key };
   }

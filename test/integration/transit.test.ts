@@ -99,13 +99,15 @@ describe('Vault Transit envelope provider against OpenBao', () => {
         await batched.encode(Array.from({ length: 100 }, (_, j) => jsonPayload(i * 100 + j)));
       expect(datakeys()).toBeLessThanOrEqual(10_000 / 1000 + 1);
 
-      // The process that sealed them decodes from memory; a cold one unwraps each data key once.
+      // The process that sealed them decodes from memory; a cold one unwraps each data key once, and the decodes
+      // started together share one batch decrypt request for all of them.
       proxy.reset();
       expect((await codec.decode(burst.slice(0, 50))).map(jsonValue)).toEqual(Array.from({ length: 50 }, (_, i) => i));
       expect(proxy.count()).toBe(0);
       const cold = new EncryptionCodec({ namespace: 'volume', keyProvider: provider({ client: client(proxy.url) }) });
       await Promise.all(burst.map((p) => cold.decode([p])));
-      expect(proxy.count((r) => r.path.startsWith(`/v1/${mount}/decrypt/`))).toBe(perKey.size);
+      expect(perKey.size).toBeGreaterThan(1);
+      expect(proxy.count((r) => r.path.startsWith(`/v1/${mount}/decrypt/`))).toBe(1);
     } finally {
       await proxy.close();
     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Payload } from '@temporalio/common';
 import {
   CodecError,
   EncryptionCodec,
@@ -24,6 +25,8 @@ class FakeTransit implements VaultRequester {
   /** When set, requests wait for it (to hold concurrent callers in flight). */
   gate: Promise<void> | undefined;
   readonly calls: string[] = [];
+  /** Items of each batch decrypt request, in order. */
+  readonly batchSizes: number[] = [];
   readonly #wrapped = new Map<string, { key: string; context: string }>();
 
   async request<T>(method: VaultMethod, path: string, body?: object): Promise<T | undefined> {
@@ -40,13 +43,40 @@ class FakeTransit implements VaultRequester {
       return { data: { ciphertext, plaintext: key, key_version: this.latest } } as T;
     }
     if (path.includes('/decrypt/')) {
-      const entry = this.#wrapped.get(input.ciphertext ?? '');
-      if (wrappedKeyVersion(input.ciphertext ?? '') < this.minDecryption) {
-        throw rejected('ciphertext or signature version is disallowed by policy (too old)');
+      const one = (item: { context?: string; ciphertext?: string }): string => {
+        const entry = this.#wrapped.get(item.ciphertext ?? '');
+        if (wrappedKeyVersion(item.ciphertext ?? '') < this.minDecryption) {
+          throw new Error('ciphertext or signature version is disallowed by policy (too old)');
+        }
+        if (entry === undefined || entry.context !== item.context)
+          throw new Error('cipher: message authentication failed');
+        return entry.key;
+      };
+      const batch = (body as { batch_input?: Array<{ context?: string; ciphertext?: string }> }).batch_input;
+      if (batch === undefined) {
+        try {
+          return { data: { plaintext: one(input) } } as T;
+        } catch (err) {
+          throw rejected((err as Error).message);
+        }
       }
-      if (entry === undefined || entry.context !== input.context)
-        throw rejected('cipher: message authentication failed');
-      return { data: { plaintext: entry.key } } as T;
+      // As Transit answers batches: per-item errors, 200 with partial_failure_response_code when any item succeeded.
+      const results = batch.map((item) => {
+        try {
+          return { plaintext: one(item) };
+        } catch (err) {
+          return { error: (err as Error).message };
+        }
+      });
+      this.batchSizes.push(batch.length);
+      const answer = { data: { batch_results: results } };
+      if (results.every((result) => result.error !== undefined)) {
+        // No item succeeded: Transit answers 400, the per-item errors in the body (VaultClient keeps it as the cause).
+        throw new CodecError(ERROR_CODES.invalidConfig, `Vault rejected ${method} ${path} (HTTP 400)`, {
+          cause: { response: { statusCode: 400, body: answer } },
+        });
+      }
+      return answer as T;
     }
     throw rejected('unsupported path');
   }
@@ -261,6 +291,69 @@ describe('VaultTransitKeyProvider', () => {
     const ref = { keyId: 'ns', version: 1, wrappedKey: first.wrappedKey! };
     (await provider.decryptionKey(scope('ns'), ref)).key.fill(0);
     expect((await provider.decryptionKey(scope('ns'), ref)).key.toString('hex')).toBe(hex);
+  });
+});
+
+describe('VaultTransitKeyProvider: cold histories', () => {
+  it('unwraps the data keys of a cold history in one batch decrypt: 100 payloads under 20 keys, one request', async () => {
+    const { vault, provider } = setup();
+    // Twenty worker processes, each with a data key of its own, each sealing five payloads.
+    const sealed: Payload[] = [];
+    for (let worker = 0; worker < 20; worker++) {
+      const writer = new EncryptionCodec({ namespace: 'orders', keyProvider: setupWith(vault) });
+      sealed.push(...(await writer.encode(Array.from({ length: 5 }, (_, i) => json(`${worker}.${i}`)))));
+    }
+    const before = vault.count('decrypt');
+    const codec = new EncryptionCodec({ namespace: 'orders', keyProvider: provider });
+    const decoded = await codec.decode(sealed);
+    expect(decoded.map((p) => JSON.parse(Buffer.from(p.data!).toString()) as string)).toEqual(
+      Array.from({ length: 100 }, (_, n) => `${Math.floor(n / 5)}.${n % 5}`),
+    );
+    expect(vault.count('decrypt') - before).toBe(1);
+    expect(vault.batchSizes).toEqual([20]);
+    // Warm: nothing more.
+    await codec.decode(sealed);
+    expect(vault.count('decrypt') - before).toBe(1);
+  });
+
+  it('fails a forged wrapped key alone in a batch, and every item alone when all are forged', async () => {
+    const { vault, provider } = setup();
+    const sealed: Payload[] = [];
+    for (let worker = 0; worker < 3; worker++) {
+      const writer = new EncryptionCodec({ namespace: 'orders', keyProvider: setupWith(vault) });
+      sealed.push(...(await writer.encode([json(worker)])));
+    }
+    const forge = (payload: (typeof sealed)[number]) => ({
+      ...payload,
+      metadata: {
+        ...payload.metadata,
+        [METADATA_KEYS.wrappedKey]: new TextEncoder().encode(`vault:v1:${randomBytes(60).toString('base64')}`),
+      },
+    });
+    const codec = new EncryptionCodec({ namespace: 'orders', keyProvider: provider });
+    const mixed = await codec.decodeSettled([sealed[0]!, forge(sealed[1]!), sealed[2]!]);
+    expect(mixed.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ok', ERROR_CODES.decryptionFailed, 'ok']);
+    const forged = await codec.decodeSettled([forge(sealed[0]!), forge(sealed[1]!)]);
+    expect(forged.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      ERROR_CODES.decryptionFailed,
+      ERROR_CODES.decryptionFailed,
+    ]);
+    expect(vault.batchSizes).toEqual([3, 2]);
+  });
+
+  it('fails every item of a batch with the retryable error when Vault is down', async () => {
+    const { vault, provider } = setup();
+    const sealed: Payload[] = [];
+    for (let worker = 0; worker < 2; worker++) {
+      const writer = new EncryptionCodec({ namespace: 'orders', keyProvider: setupWith(vault) });
+      sealed.push(...(await writer.encode([json(worker)])));
+    }
+    vault.failWith = outage();
+    const results = await new EncryptionCodec({ namespace: 'orders', keyProvider: provider }).decodeSettled(sealed);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      ERROR_CODES.keySourceUnavailable,
+      ERROR_CODES.keySourceUnavailable,
+    ]);
   });
 });
 
