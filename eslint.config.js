@@ -27,7 +27,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['test/**', 'bench/**', 'fuzz/**', 'scripts/**', 'worker-example/**'],
+    files: ['test/**', 'harness/**', 'bench/**', 'fuzz/**', 'scripts/**', 'worker-example/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,6 +1,6 @@
 import type { Payload } from '@temporalio/common';
 import { EncryptionCodec, VaultClient, VaultTransitKeyProvider, type AeadEngine } from '../codec/index.js';
-import type { CountingProxy } from '../test/support/counting-proxy.js';
+import type { CountingProxy } from '../harness/counting-proxy.js';
 
 /** A cold decode of a history under many Transit data keys, through a proxy that adds latency to every request. */
 export interface ColdTransitFigures {

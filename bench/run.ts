@@ -12,8 +12,8 @@ import {
   VaultTransitKeys,
   type NativeAeadMode,
 } from '../codec/index.js';
-import { startCountingProxy } from '../test/support/counting-proxy.js';
-import { OpenBaoServer } from '../test/support/openbao-server.js';
+import { startCountingProxy } from '../harness/counting-proxy.js';
+import { OpenBaoServer } from '../harness/openbao-server.js';
 import { measureCodecThroughput } from './codec-throughput.js';
 import type { BenchCase } from './measure.js';
 import { SampleStyleCodec } from './sample-codec.js';

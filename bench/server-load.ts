@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { NativeAeadMode } from '../codec/index.js';
-import { freePort } from '../test/support/free-port.js';
-import { projectRoot } from '../test/support/tools.js';
+import { freePort } from '../harness/free-port.js';
+import { projectRoot } from '../harness/tools.js';
 
 /** One load-test case: a server, a route, a payload size, a batch size. */
 export interface LoadCase {

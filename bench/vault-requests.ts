@@ -1,5 +1,5 @@
 import type { PayloadCodec } from '@temporalio/common';
-import type { CountingProxy } from '../test/support/counting-proxy.js';
+import type { CountingProxy } from '../harness/counting-proxy.js';
 
 /** Vault requests counted around 1,000 payloads, cold and warm. */
 export interface VaultRequestFigures {

@@ -3,8 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { startTemporalDevServer } from '../test/support/temporal-dev-server.js';
-import { projectRoot } from '../test/support/tools.js';
+import { startTemporalDevServer } from '../harness/temporal-dev-server.js';
+import { projectRoot } from '../harness/tools.js';
 import type * as ExampleClient from '../worker-example/client.js';
 import type * as ExampleWorker from '../worker-example/worker.js';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkAnswer, requestArbitrary, sendRaw, startFuzzTarget } from '../test/support/http-fuzz.js';
+import { checkAnswer, requestArbitrary, sendRaw, startFuzzTarget } from '../harness/http-fuzz.js';
 
 /** Result of fuzzing the codec server's HTTP surface. */
 export interface HttpFuzzResult {

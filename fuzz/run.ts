@@ -6,8 +6,8 @@ import {
   mutationArbitrary,
   originalFor,
   randomPayloadArbitrary,
-} from '../test/support/decoder-fuzz.js';
-import { checkParserAgreement, parserInputArbitrary } from '../test/support/payload-parser-fuzz.js';
+} from '../harness/decoder-fuzz.js';
+import { checkParserAgreement, parserInputArbitrary } from '../harness/payload-parser-fuzz.js';
 import { runHttpFuzz } from './http-fuzz.js';
 import { aeadBackend } from '../codec/index.js';
 

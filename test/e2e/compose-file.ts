@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import type { ValidateFunction } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
-import { projectRoot } from '../support/tools.js';
+import { projectRoot } from '../../harness/tools.js';
 
 /** The parts of a Compose service the tests look at (the file uses the map and list forms shown here). */
 export interface ComposeService {

@@ -6,10 +6,16 @@ import { ERROR_CODES, VaultClient, VaultKvStore } from '../../codec/index.js';
 import { loadExampleConfig } from '../../worker-example/config.js';
 import { createCodec } from '../../worker-example/create-codec.js';
 import type { OrderRun } from '../../worker-example/client.js';
-import { freePort } from '../support/free-port.js';
-import { spawnProcess, stopProcess, tempLogFile, waitUntil, type ManagedProcess } from '../support/managed-process.js';
-import { OpenBaoServer } from '../support/openbao-server.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { freePort } from '../../harness/free-port.js';
+import {
+  spawnProcess,
+  stopProcess,
+  tempLogFile,
+  waitUntil,
+  type ManagedProcess,
+} from '../../harness/managed-process.js';
+import { OpenBaoServer } from '../../harness/openbao-server.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import {
   connectClients,
   decodeWithCodecServer,
@@ -19,7 +25,7 @@ import {
   payloadText,
   type TestClients,
 } from '../support/temporal-fixtures.js';
-import { projectRoot, resolveTool } from '../support/tools.js';
+import { projectRoot, resolveTool } from '../../harness/tools.js';
 import { jsonPayload, jsonValue } from '../support/vault-fixtures.js';
 import { loadCompose } from './compose-file.js';
 

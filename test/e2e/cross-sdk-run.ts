@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { fetchHistoryEvents, keyVersionOf, type HistoryEvent } from '../support/temporal-fixtures.js';
-import { waitUntil } from '../support/managed-process.js';
+import { waitUntil } from '../../harness/managed-process.js';
 
 // One run of the cross-SDK chain: the TypeScript client starts `CrossSdkOrder` on the Python workflow worker, whose
 // every step is the activity `xsdk_step` on the Go activity worker; between steps the workflow waits for a `step`

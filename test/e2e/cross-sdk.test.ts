@@ -20,7 +20,7 @@ import {
   type SharedKeys,
 } from '../support/cross-sdk-workers.js';
 import { resolveGo } from '../support/go-port.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import {
   collectPayloads,
   decodeWithCodecServer,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../codec-server/index.js';
 import { loadExampleConfig } from '../../worker-example/config.js';
-import { projectRoot } from '../support/tools.js';
+import { projectRoot } from '../../harness/tools.js';
 import {
   composeSchemaValidator,
   composeText,

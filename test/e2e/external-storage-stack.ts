@@ -7,9 +7,9 @@ import { createExampleStorage } from '../../worker-example/create-storage.js';
 import type { ScannedDocument } from '../../worker-example/model.js';
 import { bundleExampleWorkflows } from '../../worker-example/worker.js';
 import type { S3ExternalStorage } from '../../codec/storage/index.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/free-port.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import {
   connectClients,
   startCodecServer,

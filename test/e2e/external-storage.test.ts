@@ -5,8 +5,8 @@ import { isStorageReference } from '../../codec/index.js';
 import { runArchive } from '../../worker-example/client.js';
 import { archiveDocument } from '../../worker-example/workflows.js';
 import { artifactPath, launchChromium } from '../support/browser.js';
-import { waitUntil } from '../support/managed-process.js';
-import { runTemporalCli } from '../support/temporal-dev-server.js';
+import { waitUntil } from '../../harness/managed-process.js';
+import { runTemporalCli } from '../../harness/temporal-dev-server.js';
 import {
   collectPayloads,
   fetchHistoryEvents,

@@ -30,9 +30,9 @@ import {
   untilVisible,
 } from '../support/retirement-fixtures.js';
 import { launchChromium } from '../support/browser.js';
-import { freePort } from '../support/free-port.js';
-import { waitUntil } from '../support/managed-process.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { freePort } from '../../harness/free-port.js';
+import { waitUntil } from '../../harness/managed-process.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import {
   connectClients,
   decodeWithCodecServer,

@@ -8,8 +8,8 @@ import { createCodec, type ExampleCodec } from '../../worker-example/create-code
 import { startOrder } from '../../worker-example/client.js';
 import type { Order, OrderReceipt } from '../../worker-example/model.js';
 import { bundleExampleWorkflows } from '../../worker-example/worker.js';
-import { waitUntil } from '../support/managed-process.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { waitUntil } from '../../harness/managed-process.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import {
   collectPayloads,
   connectClients,

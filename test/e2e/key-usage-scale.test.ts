@@ -21,8 +21,8 @@ import {
   type KeyProvider,
 } from '../../codec/index.js';
 import { runAdmin } from '../support/admin-cli.js';
-import { waitUntil } from '../support/managed-process.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { waitUntil } from '../../harness/managed-process.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import { eventAttributes, fetchHistoryEvents } from '../support/temporal-fixtures.js';
 
 // keys usage on a namespace with 1,000 open workflows (no worker: a started workflow stays open), keys in Vault
@@ -106,11 +106,14 @@ beforeAll(async () => {
 
   v1Ids.push(...(await startWaiting('v1', PER_VERSION)));
   expect((await admin(['keys', 'rotate'])).code).toBe(EXIT_CODES.ok);
-  await waitUntil(async () => ((await provider.encryptionKey({ namespace: NS, keyId: NS }, 1)).version === 2 ? true : undefined), {
-    timeoutMs: 10_000,
-    intervalMs: 50,
-    description: 'the client to seal with version 2',
-  });
+  await waitUntil(
+    async () => ((await provider.encryptionKey({ namespace: NS, keyId: NS }, 1)).version === 2 ? true : undefined),
+    {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      description: 'the client to seal with version 2',
+    },
+  );
   await startWaiting('v2', PER_VERSION);
   await untilOpen(2 * PER_VERSION);
 }, 300_000);

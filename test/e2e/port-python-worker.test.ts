@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CachingKeyProvider, EncryptionCodec, VaultClient, VaultKvStore } from '../../codec/index.js';
 import { runPython } from '../support/python-port.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import {
   collectPayloads,
   fetchHistoryEvents,

@@ -8,7 +8,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CachingKeyProvider, EncryptionCodec, LocalKeyring, METADATA_KEYS } from '../../codec/index.js';
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
-import { runTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { runTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import type { greet } from '../fixtures/greet-workflow.js';
 import { fetchHistoryEvents, historyBytes, installQuietRuntime, plaintextFound } from '../support/temporal-fixtures.js';
 

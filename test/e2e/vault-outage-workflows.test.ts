@@ -7,9 +7,9 @@ import { createCodec, type ExampleCodec } from '../../worker-example/create-code
 import type { OrderReceipt } from '../../worker-example/model.js';
 import { bundleExampleWorkflows } from '../../worker-example/worker.js';
 import { approveOrder, orderStatus, processOrder } from '../../worker-example/workflows.js';
-import { waitUntil } from '../support/managed-process.js';
-import { OpenBaoServer } from '../support/openbao-server.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { waitUntil } from '../../harness/managed-process.js';
+import { OpenBaoServer } from '../../harness/openbao-server.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import {
   connectClients,
   fetchHistoryEvents,

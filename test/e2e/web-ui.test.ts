@@ -6,8 +6,8 @@ import { loadExampleConfig } from '../../worker-example/config.js';
 import { createCodec, type ExampleCodec } from '../../worker-example/create-codec.js';
 import { bundleExampleWorkflows } from '../../worker-example/worker.js';
 import { artifactPath, launchChromium } from '../support/browser.js';
-import { freePort } from '../support/free-port.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { freePort } from '../../harness/free-port.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import {
   connectClients,
   eventAttributes,

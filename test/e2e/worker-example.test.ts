@@ -12,8 +12,8 @@ import { FAILURE_TYPES } from '../../worker-example/model.js';
 import { runOrder, startOrder } from '../../worker-example/client.js';
 import { bundleExampleWorkflows } from '../../worker-example/worker.js';
 import { orderStatus } from '../../worker-example/workflows.js';
-import { waitUntil } from '../support/managed-process.js';
-import { runTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { waitUntil } from '../../harness/managed-process.js';
+import { runTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 import {
   collectPayloads,
   connectClients,

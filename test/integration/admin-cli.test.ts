@@ -18,7 +18,7 @@ import {
   VaultTransitKeyProvider,
   type KeyProvider,
 } from '../../codec/index.js';
-import { startCountingProxy } from '../support/counting-proxy.js';
+import { startCountingProxy } from '../../harness/counting-proxy.js';
 import { jsonPayload, jsonValue, uniquePrefix } from '../support/vault-fixtures.js';
 
 const vault = inject('vault');

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CachingKeyProvider, VaultClient, VaultKvStore } from '../../codec/index.js';
 import { createApp, createLogger, createMetrics, loadConfig } from '../../codec-server/index.js';
-import { jsonPayloadJson, valueOfJsonPayload } from '../fixtures/codec-server-harness.js';
-import { OpenBaoServer } from '../support/openbao-server.js';
+import { jsonPayloadJson, valueOfJsonPayload } from '../../harness/codec-server-harness.js';
+import { OpenBaoServer } from '../../harness/openbao-server.js';
 
 // 50 concurrent clients encode and decode through the codec server while the key rotates and OpenBao is killed and
 // restarted. Afterwards every payload encoded during the run must decode, through a server with a cold cache, to

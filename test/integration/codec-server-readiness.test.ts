@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
-import { OpenBaoServer } from '../support/openbao-server.js';
+import { OpenBaoServer } from '../../harness/openbao-server.js';
 
 // /readyz answers ready only when the key source the server uses would work: its token is valid, its mount exists, is
 // of the right kind and is reachable with that token (Vault's own mount preflight, allowed to any token with a

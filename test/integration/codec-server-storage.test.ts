@@ -7,7 +7,7 @@ import { createS3ExternalStorage, type S3ExternalStorage } from '../../codec/sto
 import { payloadToJson, type JsonObject, type RunningServer } from '../../codec-server/index.js';
 import { loadExampleConfig } from '../../worker-example/config.js';
 import { createCodec, type ExampleCodec } from '../../worker-example/create-codec.js';
-import { jsonPayload, sealAndStore, workflowTarget } from '../fixtures/storage-fixtures.js';
+import { jsonPayload, sealAndStore, workflowTarget } from '../../harness/storage-fixtures.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { startCodecServer } from '../support/temporal-fixtures.js';
 

@@ -11,7 +11,7 @@ import {
   type RunningServer,
   type ServerDeps,
 } from '../../codec-server/index.js';
-import { jsonPayloadJson, metadataText, valueOfJsonPayload } from '../fixtures/codec-server-harness.js';
+import { jsonPayloadJson, metadataText, valueOfJsonPayload } from '../../harness/codec-server-harness.js';
 
 const vault = inject('vault');
 const suffix = randomBytes(4).toString('hex');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { VaultClient, VaultKvStore } from '../../codec/index.js';
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
-import { jsonPayloadJson, metadataText, valueOfJsonPayload } from '../fixtures/codec-server-harness.js';
-import { freePort } from '../support/free-port.js';
+import { jsonPayloadJson, metadataText, valueOfJsonPayload } from '../../harness/codec-server-harness.js';
+import { freePort } from '../../harness/free-port.js';
 import { uniquePrefix } from '../support/vault-fixtures.js';
 
 const vault = inject('vault');

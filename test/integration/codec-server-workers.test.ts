@@ -5,10 +5,10 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { VaultClient, VaultKvStore } from '../../codec/index.js';
-import { jsonPayloadJson, valueOfJsonPayload } from '../fixtures/codec-server-harness.js';
-import { freePort } from '../support/free-port.js';
-import { waitUntil } from '../support/managed-process.js';
-import { projectRoot } from '../support/tools.js';
+import { jsonPayloadJson, valueOfJsonPayload } from '../../harness/codec-server-harness.js';
+import { freePort } from '../../harness/free-port.js';
+import { waitUntil } from '../../harness/managed-process.js';
+import { projectRoot } from '../../harness/tools.js';
 import { uniquePrefix } from '../support/vault-fixtures.js';
 
 // `--workers 2`: the compiled command forks two server processes sharing one port. Proves they serve, that a killed

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { jsonPayloadJson, valueOfJsonPayload } from '../fixtures/codec-server-harness.js';
+import { jsonPayloadJson, valueOfJsonPayload } from '../../harness/codec-server-harness.js';
 import { compileSources } from '../support/compiled-sources.js';
-import { freePort } from '../support/free-port.js';
-import { waitUntil } from '../support/managed-process.js';
+import { freePort } from '../../harness/free-port.js';
+import { waitUntil } from '../../harness/managed-process.js';
 
 // `DEBUG=*` (or `DEBUG=node-vault`) turns on the `debug` output of every library that uses it, node-vault included,
 // which logs each request body it sends: key material written by the admin CLI, AppRole secret ids at login. The

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { METADATA_KEYS, VaultClient, VaultKvStore, type VaultMethod } from '../../codec/index.js';
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
-import { jsonPayloadJson } from '../fixtures/codec-server-harness.js';
+import { jsonPayloadJson } from '../../harness/codec-server-harness.js';
 import { only, podEnvironment, renderChart } from '../support/helm-chart.js';
-import { projectRoot } from '../support/tools.js';
+import { projectRoot } from '../../harness/tools.js';
 
 // The chart's KV + AppRole + static tokens example with https at the pod, rendered by helm, and its pod started as the
 // kubelet would start it (minus Kubernetes): the rendered environment, the Secrets written where the pod mounts

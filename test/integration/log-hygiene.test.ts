@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { VaultClient, VaultKvStore } from '../../codec/index.js';
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
-import { b64, jsonPayloadJson } from '../fixtures/codec-server-harness.js';
+import { b64, jsonPayloadJson } from '../../harness/codec-server-harness.js';
 import { uniquePrefix } from '../support/vault-fixtures.js';
 
 // Captures every log line of a full codec-server run on Vault KV (successes, tampering, auth failures, a dead Vault,

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../support/tools.js';
+import { projectRoot } from '../../harness/tools.js';
 
 const run = promisify(execFile);
 

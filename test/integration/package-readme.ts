@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logTail, spawnProcess, stopProcess, tempLogFile, waitUntil } from '../support/managed-process.js';
-import { OpenBaoServer } from '../support/openbao-server.js';
+import { logTail, spawnProcess, stopProcess, tempLogFile, waitUntil } from '../../harness/managed-process.js';
+import { OpenBaoServer } from '../../harness/openbao-server.js';
 import type { PackedPackage } from '../support/packed-package.js';
 import { readmeFiles, USER_OWN_FILES, USER_TSCONFIG, userPackageJson } from '../support/readme-project.js';
 import type { CommandResult, ScratchNpm } from '../support/scratch-npm.js';
@@ -16,7 +16,7 @@ import {
   plaintextFound,
   type HistoryEvent,
 } from '../support/temporal-fixtures.js';
-import { runTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../support/temporal-dev-server.js';
+import { runTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../harness/temporal-dev-server.js';
 
 /** What package-from-npm.test.ts has set up: the packed package, the scratch npm, and its command runner. */
 export interface PackageContext {

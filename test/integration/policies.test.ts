@@ -14,8 +14,8 @@ import {
   VaultTransitKeys,
   type KeyProvider,
 } from '../../codec/index.js';
-import { OpenBaoServer } from '../support/openbao-server.js';
-import { projectRoot } from '../support/tools.js';
+import { OpenBaoServer } from '../../harness/openbao-server.js';
+import { projectRoot } from '../../harness/tools.js';
 import { jsonPayload, jsonValue } from '../support/vault-fixtures.js';
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ERROR_CODES, SAMPLES_VAULT_KEY_FIELD, VaultClient, VaultKvStore } from '../../codec/index.js';
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
-import { projectRoot } from '../support/tools.js';
+import { projectRoot } from '../../harness/tools.js';
 import { goEnv, resolveGo, run } from '../support/go-port.js';
 import { uniquePrefix } from '../support/vault-fixtures.js';
 

@@ -7,7 +7,7 @@ import {
   samplesKeysFromVault,
   VaultClient,
 } from '../../codec/index.js';
-import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
+import { startCountingProxy, type CountingProxy } from '../../harness/counting-proxy.js';
 import { uniquePrefix } from '../support/vault-fixtures.js';
 
 // The samples keys' Vault source against OpenBao: one KV v2 secret per key id, read once per key id however many

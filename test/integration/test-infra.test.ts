@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { startCountingProxy } from '../support/counting-proxy.js';
-import type { CountingProxy } from '../support/counting-proxy.js';
-import { freePort } from '../support/free-port.js';
-import { OpenBaoRequestError, OpenBaoServer } from '../support/openbao-server.js';
-import { runTemporalCli, startTemporalDevServer } from '../support/temporal-dev-server.js';
-import type { TemporalDevServer } from '../support/temporal-dev-server.js';
-import { tryResolveTool } from '../support/tools.js';
+import { startCountingProxy } from '../../harness/counting-proxy.js';
+import type { CountingProxy } from '../../harness/counting-proxy.js';
+import { freePort } from '../../harness/free-port.js';
+import { OpenBaoRequestError, OpenBaoServer } from '../../harness/openbao-server.js';
+import { runTemporalCli, startTemporalDevServer } from '../../harness/temporal-dev-server.js';
+import type { TemporalDevServer } from '../../harness/temporal-dev-server.js';
+import { tryResolveTool } from '../../harness/tools.js';
 
 interface KvReadResponse {
   data: { data: Record<string, string>; metadata: { version: number } };

@@ -10,8 +10,8 @@ import {
 } from '../../codec/index.js';
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
 import { payloadToJson } from '../../codec-server/payload-json.js';
-import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
-import { valueOfJsonPayload } from '../fixtures/codec-server-harness.js';
+import { startCountingProxy, type CountingProxy } from '../../harness/counting-proxy.js';
+import { valueOfJsonPayload } from '../../harness/codec-server-harness.js';
 
 // A history written by many worker processes over hours names many Transit data keys. Opening it cold must cost one
 // batch decrypt per Transit key, not one round trip per data key: proven through a proxy that counts Vault requests

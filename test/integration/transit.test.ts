@@ -10,7 +10,7 @@ import {
   VaultTransitKeys,
   type VaultTransitOptions,
 } from '../../codec/index.js';
-import { startCountingProxy } from '../support/counting-proxy.js';
+import { startCountingProxy } from '../../harness/counting-proxy.js';
 import { jsonPayload, jsonValue } from '../support/vault-fixtures.js';
 import { scope } from '../support/key-scope.js';
 

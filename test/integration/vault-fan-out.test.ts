@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { VaultClient, VaultKvStore, VaultTransitKeys } from '../../codec/index.js';
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
-import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
-import { jsonPayloadJson } from '../fixtures/codec-server-harness.js';
+import { startCountingProxy, type CountingProxy } from '../../harness/counting-proxy.js';
+import { jsonPayloadJson } from '../../harness/codec-server-harness.js';
 
 // A /decode naming hundreds of versions (or wrapped keys) that do not exist must cost Vault a small constant number
 // of requests, and nothing when repeated: per request at most --max-key-versions lookups, refusals remembered.

@@ -9,7 +9,7 @@ import {
   type CachingKeyProvider,
   type CodecErrorCode,
 } from '../../codec/index.js';
-import { startCountingProxy } from '../support/counting-proxy.js';
+import { startCountingProxy } from '../../harness/counting-proxy.js';
 import { jsonPayload, jsonValue, kvProvider, uniquePrefix } from '../support/vault-fixtures.js';
 
 const vault = inject('vault');

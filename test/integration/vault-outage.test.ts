@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodecError, EncryptionCodec, ERROR_CODES, METADATA_KEYS, type CachingKeyProvider } from '../../codec/index.js';
-import { OpenBaoServer } from '../support/openbao-server.js';
+import { OpenBaoServer } from '../../harness/openbao-server.js';
 import { jsonPayload, jsonValue, kvProvider, uniquePrefix } from '../support/vault-fixtures.js';
 
 // Its own OpenBao with file storage: this file stops and restarts it, and the keys must survive the restart.

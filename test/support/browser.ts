@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
-import { isExecutableFile, projectRoot } from './tools.js';
+import { isExecutableFile, projectRoot } from '../../harness/tools.js';
 
 /** Where Debian's `chromium` package installs the browser. */
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';

@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goEnv, goPortDir, run } from './go-port.js';
-import { logTail, spawnProcess, stopProcess, tempLogFile, waitUntil, type ManagedProcess } from './managed-process.js';
+import {
+  logTail,
+  spawnProcess,
+  stopProcess,
+  tempLogFile,
+  waitUntil,
+  type ManagedProcess,
+} from '../../harness/managed-process.js';
 import { portDir, portPython } from './python-port.js';
 
 /** The keys all three SDKs seal with: one KV v2 path prefix, or one Transit mount (key prefix the default). */

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import type { Payload } from '@temporalio/common';
-import { isExecutableFile, projectRoot } from './tools.js';
+import { isExecutableFile, projectRoot } from '../../harness/tools.js';
 
 /** The Go port's module folder. */
 export const goPortDir = join(projectRoot, 'ports', 'go');

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { projectRoot, resolveTool } from './tools.js';
+import { projectRoot, resolveTool } from '../../harness/tools.js';
 
 /** The chart's folder. */
 export const chartDir: string = resolve(projectRoot, 'deploy', 'helm', 'temporal-codec-server');

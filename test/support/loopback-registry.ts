@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { PackedPackage } from './packed-package.js';
-import { projectRoot } from './tools.js';
+import { projectRoot } from '../../harness/tools.js';
 
 /** A registry on loopback that publishes one packed package and sends every other request to the real registry. */
 export interface LoopbackRegistry {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { projectRoot } from './tools.js';
+import { projectRoot } from '../../harness/tools.js';
 
 const run = promisify(execFile);
 

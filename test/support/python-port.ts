@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Payload } from '@temporalio/common';
-import { projectRoot } from './tools.js';
+import { projectRoot } from '../../harness/tools.js';
 
 /** The Python port's folder. */
 export const portDir: string = resolve(projectRoot, 'ports', 'python');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { projectRoot } from './tools.js';
+import { projectRoot } from '../../harness/tools.js';
 
 /**
  * The code blocks of README.md marked `<!-- file: PATH -->`, by path: the files a user copies into a project. The

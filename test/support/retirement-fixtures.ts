@@ -5,8 +5,8 @@ import { expect } from 'vitest';
 import { WORKFLOW_QUERIES } from '../../admin/usage/scan-workflows.js';
 import { isEncrypted } from '../../codec/index.js';
 import { artifactPath } from './browser.js';
-import { waitUntil } from './managed-process.js';
-import { runTemporalCli } from './temporal-dev-server.js';
+import { waitUntil } from '../../harness/managed-process.js';
+import { runTemporalCli } from '../../harness/temporal-dev-server.js';
 import { collectPayloads, fetchHistoryEvents, keyVersionOf } from './temporal-fixtures.js';
 
 /** A workflow run, by id. */

@@ -4,9 +4,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../codec/storage/index.js';
-import { freePort } from './free-port.js';
-import { logTail, spawnProcess, stopProcess, tempLogFile, waitUntil, type ManagedProcess } from './managed-process.js';
-import { projectRoot } from './tools.js';
+import { freePort } from '../../harness/free-port.js';
+import {
+  logTail,
+  spawnProcess,
+  stopProcess,
+  tempLogFile,
+  waitUntil,
+  type ManagedProcess,
+} from '../../harness/managed-process.js';
+import { projectRoot } from '../../harness/tools.js';
 
 /** A running S3Proxy: an S3-compatible server on a loopback port, with objects in a throwaway directory. */
 export interface S3Server {

@@ -9,7 +9,7 @@ import {
   parseStaticTokens,
   type JwtAuthConfig,
 } from '../../codec-server/index.js';
-import { createHarness, jsonPayloadJson, type Harness } from '../fixtures/codec-server-harness.js';
+import { createHarness, jsonPayloadJson, type Harness } from '../../harness/codec-server-harness.js';
 
 const SECRET = 'a-shared-secret-of-at-least-32-characters!';
 const ISSUER = 'https://issuer.example.com';

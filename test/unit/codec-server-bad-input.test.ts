@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHarness, jsonPayloadJson } from '../fixtures/codec-server-harness.js';
+import { createHarness, jsonPayloadJson } from '../../harness/codec-server-harness.js';
 
 const h = createHarness({ argv: ['--max-payloads', '3', '--body-limit', '2kb', '--namespaces', 'default,orders'] });
 afterAll(() => h.close());

@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, jsonPayloadJson, valueOfJsonPayload, type Harness } from '../fixtures/codec-server-harness.js';
+import {
+  createHarness,
+  jsonPayloadJson,
+  valueOfJsonPayload,
+  type Harness,
+} from '../../harness/codec-server-harness.js';
 
 // Request bodies as clients send them, whichever path serves them: the lean handler reads plain UTF-8 bodies itself
 // and leaves compressed ones and other charsets to the express app's body parser; the answers must not differ.

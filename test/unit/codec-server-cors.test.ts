@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHarness, jsonPayloadJson } from '../fixtures/codec-server-harness.js';
+import { createHarness, jsonPayloadJson } from '../../harness/codec-server-harness.js';
 
 const UI = 'http://localhost:8233';
 const open = createHarness();

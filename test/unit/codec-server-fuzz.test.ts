@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAnswer, requestArbitrary, sendRaw, startFuzzTarget, type FuzzTarget } from '../support/http-fuzz.js';
+import { checkAnswer, requestArbitrary, sendRaw, startFuzzTarget, type FuzzTarget } from '../../harness/http-fuzz.js';
 
 // A few hundred requests per `npm test`; `npm run fuzz` sends 10,000+.
 let target: FuzzTarget;

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CodecError } from '../../codec/index.js';
 import { ERROR_CODES } from '../../codec/index.js';
 import { createJwtAuthenticator, createServerDeps, loadConfig, type JwtAuthConfig } from '../../codec-server/index.js';
-import { createHarness, jsonPayloadJson, type Harness } from '../fixtures/codec-server-harness.js';
+import { createHarness, jsonPayloadJson, type Harness } from '../../harness/codec-server-harness.js';
 
 // A JWT without `exp` would be valid forever: refused. An optional maximum age bounds tokens by `iat` as well. The
 // JWKS must come over https (a plain-http JWKS lets anyone on the path mint tokens) unless explicitly allowed, and a

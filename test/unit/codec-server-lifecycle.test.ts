@@ -15,7 +15,7 @@ import {
   startServer,
   type ServerDeps,
 } from '../../codec-server/index.js';
-import { jsonPayloadJson, valueOfJsonPayload } from '../fixtures/codec-server-harness.js';
+import { jsonPayloadJson, valueOfJsonPayload } from '../../harness/codec-server-harness.js';
 
 // A self-signed certificate for localhost and 127.0.0.1, valid until 2126; test data only.
 const TLS_DIR = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));

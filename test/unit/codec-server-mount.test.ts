@@ -4,7 +4,12 @@ import express from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CodecServerApp } from '../../codec-server/index.js';
-import { createHarness, jsonPayloadJson, valueOfJsonPayload, type Harness } from '../fixtures/codec-server-harness.js';
+import {
+  createHarness,
+  jsonPayloadJson,
+  valueOfJsonPayload,
+  type Harness,
+} from '../../harness/codec-server-harness.js';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {

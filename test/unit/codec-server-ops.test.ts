@@ -4,7 +4,12 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CodecError, ERROR_CODES, MemoryKeyStore } from '../../codec/index.js';
 import { createJwtAuthenticator, loadConfig, type JwtAuthConfig } from '../../codec-server/index.js';
-import { createHarness, jsonPayloadJson, type Harness, type HarnessOptions } from '../fixtures/codec-server-harness.js';
+import {
+  createHarness,
+  jsonPayloadJson,
+  type Harness,
+  type HarnessOptions,
+} from '../../harness/codec-server-harness.js';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {

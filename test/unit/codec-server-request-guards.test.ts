@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CachingKeyProvider, LocalKeyring } from '../../codec/index.js';
-import { createHarness, jsonPayloadJson, type Harness } from '../fixtures/codec-server-harness.js';
+import { createHarness, jsonPayloadJson, type Harness } from '../../harness/codec-server-harness.js';
 
 // Auth off must not mean "any web page may use the server": a page the operator visits can send a cross-origin
 // text/plain POST without a preflight, and DNS rebinding makes a foreign host name resolve to 127.0.0.1. So a POST

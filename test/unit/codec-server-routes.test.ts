@@ -9,7 +9,7 @@ import {
   valueOfJsonPayload,
   type Harness,
   type HarnessOptions,
-} from '../fixtures/codec-server-harness.js';
+} from '../../harness/codec-server-harness.js';
 
 interface JsonPayload {
   metadata?: Record<string, string>;

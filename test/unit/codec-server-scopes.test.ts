@@ -11,7 +11,7 @@ import {
   parsePermissions,
   type JwtAuthConfig,
 } from '../../codec-server/index.js';
-import { createHarness, jsonPayloadJson, type Harness } from '../fixtures/codec-server-harness.js';
+import { createHarness, jsonPayloadJson, type Harness } from '../../harness/codec-server-harness.js';
 
 // Scopes read exactly as the Temporal server's default JWT claim mapper reads them
 // (common/authorization/default_jwt_claim_mapper.go): each entry is split on its FIRST ':', the part before is the

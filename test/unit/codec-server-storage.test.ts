@@ -10,7 +10,7 @@ import {
   payloadToJson,
   type JsonObject,
 } from '../../codec-server/index.js';
-import { createHarness, valueOfJsonPayload, type Harness } from '../fixtures/codec-server-harness.js';
+import { createHarness, valueOfJsonPayload, type Harness } from '../../harness/codec-server-harness.js';
 import {
   jsonPayload,
   memoryStorage,
@@ -18,7 +18,7 @@ import {
   sealAndStore,
   storageSettings,
   type MemoryStorage,
-} from '../fixtures/storage-fixtures.js';
+} from '../../harness/storage-fixtures.js';
 
 type Body = { payloads: JsonObject[]; error?: { code: string } };
 const harnesses: Harness[] = [];

@@ -7,8 +7,8 @@ import {
   originalFor,
   randomPayloadArbitrary,
   type FuzzFixture,
-} from '../support/decoder-fuzz.js';
-import { checkParserAgreement, parserInputArbitrary } from '../support/payload-parser-fuzz.js';
+} from '../../harness/decoder-fuzz.js';
+import { checkParserAgreement, parserInputArbitrary } from '../../harness/payload-parser-fuzz.js';
 
 // A few thousand cases per `npm test`; `npm run fuzz` runs the same properties 100,000+ times.
 let fixture: FuzzFixture;

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CachingKeyProvider, ERROR_CODES, LocalKeyring } from '../../codec/index.js';
-import { createHarness, jsonPayloadJson, valueOfJsonPayload, type Harness } from '../fixtures/codec-server-harness.js';
+import {
+  createHarness,
+  jsonPayloadJson,
+  valueOfJsonPayload,
+  type Harness,
+} from '../../harness/codec-server-harness.js';
 
 // Namespace names are user input, and the keyring file is a JSON object keyed by them. Names that are also the names
 // of Object.prototype's members must be ordinary keys: no inherited lookups, no prototype changes.

@@ -10,7 +10,7 @@ import {
   parseStorageReference,
   type StorageErrorCode,
 } from '../../codec/storage/index.js';
-import { jsonPayload, memoryStorage, referenceWithData, sealAndStore } from '../fixtures/storage-fixtures.js';
+import { jsonPayload, memoryStorage, referenceWithData, sealAndStore } from '../../harness/storage-fixtures.js';
 
 const hash = 'ab'.repeat(32);
 const claim = {

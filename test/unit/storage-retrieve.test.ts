@@ -10,7 +10,7 @@ import {
   sealAndStore,
   storageSettings,
   workflowTarget,
-} from '../fixtures/storage-fixtures.js';
+} from '../../harness/storage-fixtures.js';
 
 const options: RetrieveOptions = { maxReferences: 20, timeoutMs: 10_000 };
 

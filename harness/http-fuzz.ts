@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { CachingKeyProvider, EncryptionCodec } from '../../codec/index.js';
-import { payloadToJson, type JsonObject } from '../../codec-server/index.js';
-import { createHarness, jsonPayloadJson, type Harness } from '../fixtures/codec-server-harness.js';
-import { TEST_BUCKET, jsonPayload, memoryStorage, sealAndStore } from '../fixtures/storage-fixtures.js';
+import { CachingKeyProvider, EncryptionCodec } from '../codec/index.js';
+import { payloadToJson, type JsonObject } from '../codec-server/index.js';
+import { createHarness, jsonPayloadJson, type Harness } from './codec-server-harness.js';
+import { TEST_BUCKET, jsonPayload, memoryStorage, sealAndStore } from './storage-fixtures.js';
 import type { MemoryObjectStore } from './memory-object-store.js';
 
 /**

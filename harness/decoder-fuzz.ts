@@ -7,7 +7,7 @@ import {
   isEncrypted,
   MemoryKeyStore,
   METADATA_KEYS,
-} from '../../codec/index.js';
+} from '../codec/index.js';
 
 /**
  * Properties of the wire-format decoder, shared by the unit test (a few thousand cases) and `npm run fuzz`

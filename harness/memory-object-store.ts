@@ -1,5 +1,5 @@
 import type { S3RequestOptions, S3StorageDriverClient } from '@temporalio/external-storage-s3';
-import { STORAGE_ERROR_CODES, StorageError } from '../../codec/storage/index.js';
+import { STORAGE_ERROR_CODES, StorageError } from '../codec/storage/index.js';
 
 /** One request the store received. */
 export interface RecordedRequest {
