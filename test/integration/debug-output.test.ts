@@ -6,6 +6,7 @@ import { jsonPayloadJson, valueOfJsonPayload } from '../../harness/codec-server-
 import { compileSources } from '../support/compiled-sources.js';
 import { freePort } from '../../harness/free-port.js';
 import { waitUntil } from '../../harness/managed-process.js';
+import { rootRequester } from '../support/vault-fixtures.js';
 
 // `DEBUG=*` (or `DEBUG=node-vault`) turns on the `debug` output of every library that uses it, node-vault included,
 // which logs each request body it sends: key material written by the admin CLI, AppRole secret ids at login. The
@@ -13,6 +14,7 @@ import { waitUntil } from '../../harness/managed-process.js';
 // OpenBao; nothing they print may contain a key, a token, a secret id or the plaintext.
 
 const vault = inject('vault');
+const root = rootRequester(vault);
 const suffix = randomBytes(4).toString('hex');
 const prefix = `debug-${suffix}/`;
 const approleMount = `approle-debug-${suffix}`;
@@ -21,17 +23,6 @@ const PLAINTEXT = `debug-plaintext-${randomBytes(6).toString('hex')}`;
 let build = '';
 let roleId = '';
 let secretId = '';
-
-async function root<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${vault.addr}/v1/${path}`, {
-    method,
-    headers: { 'x-vault-token': vault.token, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 /** Environment of a child: PATH and the given variables only, DEBUG=* always. */
 function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {

@@ -12,12 +12,14 @@ import { createServerDeps, loadConfig, startServer, type RunningServer } from '.
 import { payloadToJson } from '../../codec-server/payload-json.js';
 import { startCountingProxy, type CountingProxy } from '../../harness/counting-proxy.js';
 import { valueOfJsonPayload } from '../../harness/codec-server-harness.js';
+import { rootRequester } from '../support/vault-fixtures.js';
 
 // A history written by many worker processes over hours names many Transit data keys. Opening it cold must cost one
 // batch decrypt per Transit key, not one round trip per data key: proven through a proxy that counts Vault requests
 // and adds 50 ms to each, against OpenBao.
 
 const vault = inject('vault');
+const root = rootRequester(vault);
 const suffix = randomBytes(4).toString('hex');
 const transitMount = `transit-cold-${suffix}`;
 const namespace = `cold-${suffix}`;
@@ -28,15 +30,6 @@ let url = '';
 /** 100 payloads, five under each of 20 data keys, in their JSON form. */
 type JsonPayload = { metadata: Record<string, string>; data?: string };
 const history: JsonPayload[] = [];
-
-async function root(method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${vault.addr}/v1/${path}`, {
-    method,
-    headers: { 'x-vault-token': vault.token, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-}
 
 const json = (value: string): Payload => ({
   metadata: { encoding: new TextEncoder().encode('json/plain') },

@@ -13,27 +13,17 @@ import {
   type VaultAuth,
 } from '../../codec/index.js';
 import { tokenAuth } from '../../codec/keys/auth/token-auth.js';
-import { jsonPayload, jsonValue } from '../support/vault-fixtures.js';
+import { jsonPayload, jsonValue, rootRequester } from '../support/vault-fixtures.js';
 import { scope } from '../support/key-scope.js';
 
 const vault = inject('vault');
+const root = rootRequester(vault);
 const suffix = randomBytes(4).toString('hex');
 const approleMount = `approle-${suffix}`;
 const transitMount = `transit-auth-${suffix}`;
 const policy = `codec-auth-test-${suffix}`;
 const dir = mkdtempSync(join(tmpdir(), 'vault-auth-'));
 const auths: VaultAuth[] = [];
-
-async function root<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${vault.addr}/v1/${path}`, {
-    method,
-    headers: { 'x-vault-token': vault.token, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 async function lookupStatus(token: string): Promise<number> {
   const res = await fetch(`${vault.addr}/v1/auth/token/lookup-self`, { headers: { 'x-vault-token': token } });

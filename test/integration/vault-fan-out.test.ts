@@ -4,11 +4,13 @@ import { VaultClient, VaultKvStore, VaultTransitKeys } from '../../codec/index.j
 import { createServerDeps, loadConfig, startServer, type RunningServer } from '../../codec-server/index.js';
 import { startCountingProxy, type CountingProxy } from '../../harness/counting-proxy.js';
 import { jsonPayloadJson } from '../../harness/codec-server-harness.js';
+import { rootRequester } from '../support/vault-fixtures.js';
 
 // A /decode naming hundreds of versions (or wrapped keys) that do not exist must cost Vault a small constant number
 // of requests, and nothing when repeated: per request at most --max-key-versions lookups, refusals remembered.
 
 const vault = inject('vault');
+const root = rootRequester(vault);
 const suffix = randomBytes(4).toString('hex');
 const transitMount = `transit-fan-${suffix}`;
 const silent = { write: () => undefined };
@@ -17,15 +19,6 @@ let proxy: CountingProxy;
 
 interface Answer {
   payloads: Array<{ metadata?: Record<string, string> }>;
-}
-
-async function root(method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${vault.addr}/v1/${path}`, {
-    method,
-    headers: { 'x-vault-token': vault.token, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
 }
 
 async function serve(argv: string[]): Promise<string> {

@@ -42,3 +42,20 @@ export function kvProvider(
   const provider = new CachingKeyProvider(store, options.cache);
   return { client, store, provider };
 }
+
+/**
+ * Requests to the shared Vault with its root token, for what a test sets up as an administrator (mounts, policies,
+ * auth roles). Throws with Vault's own answer on any status but 2xx; resolves to the parsed JSON body, if any.
+ */
+export function rootRequester(vault: { addr: string; token: string }) {
+  return async function root<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${vault.addr}/v1/${path}`, {
+      method,
+      headers: { 'x-vault-token': vault.token, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+}
