@@ -5,7 +5,7 @@ import type { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
 import type { KeyProvider, KeyScope } from './keys/key-provider.js';
 import { assertPayload } from './payload-checks.js';
-import { deserializePayload } from './payload-proto.js';
+import { deserializePayload } from './payload-parse.js';
 import { isSamplesPayload } from './samples/samples-format.js';
 import { openSamplesPayload, samplesKeyId, type SamplesProfileOptions } from './samples/samples-profile.js';
 import { METADATA_KEYS, V1_LAYOUT } from './types.js';

@@ -1,6 +1,7 @@
 import proto from '@temporalio/proto';
 import fc from 'fast-check';
-import { parseFast, serializePayloadBytes } from '../codec/payload-proto.js';
+import { parseFast } from '../codec/payload-parse.js';
+import { serializePayloadBytes } from '../codec/payload-proto.js';
 
 /**
  * The differential property of the payload parser, shared by the unit suite and `npm run fuzz`: on every input the

@@ -1,7 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { CodecError, ERROR_CODES } from '../errors.js';
-import { deserializePayload } from '../payload-proto.js';
+import { deserializePayload } from '../payload-parse.js';
 import { METADATA_KEYS } from '../types.js';
 import { isEncrypted } from '../wire-format.js';
 

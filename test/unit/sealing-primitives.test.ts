@@ -4,8 +4,8 @@ import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { defaultAeadEngine } from '../../codec/aead/select.js';
 import { buildAad, deriveKey, NonceSequence, openSealed } from '../../codec/aes-gcm.js';
+import { deserializePayload } from '../../codec/payload-parse.js';
 import {
-  deserializePayload,
   extendedPayloadBytes,
   payloadHeadLength,
   serializePayloadBytes,
