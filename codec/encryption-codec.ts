@@ -1,59 +1,22 @@
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
-import type { AeadEngine } from './aead/engine.js';
 import { defaultAeadEngine } from './aead/select.js';
 import { buildAad, copyDerivedKey } from './aes-gcm.js';
 import { DecryptKeyCache } from './decrypt-key-cache.js';
 import { CodecError, ERROR_CODES } from './errors.js';
+import type { EncryptionCodecOptions, PayloadResult } from './encryption-codec-options.js';
 import type { KeyMaterial, KeyProvider, KeyScope } from './keys/key-provider.js';
 import { assertNamespace } from './keys/key-id.js';
 import { assertPayload, assertPayloadArray, toCodecError } from './payload-checks.js';
 import { LookupBudget, Opener } from './opener.js';
 import { isSamplesPayload } from './samples/samples-format.js';
-import { checkSamplesProfile, samplesKeyId, type SamplesProfileOptions } from './samples/samples-profile.js';
+import { checkSamplesProfile, samplesKeyId } from './samples/samples-profile.js';
 import { sealPayload } from './seal-payload.js';
 import { AllotmentCursor, Sealer, type Allotment } from './sealer.js';
-import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY, type KeyReference } from './types.js';
-import { UnencryptedPolicy, type UnencryptedOptions } from './unencrypted-policy.js';
+import { FORMAT_IDS, MAX_PAYLOADS_PER_DERIVED_KEY } from './types.js';
+import { UnencryptedPolicy } from './unencrypted-policy.js';
 import { isStorageReference } from './wire-format.js';
 
-/** Options of {@link EncryptionCodec}. */
-export interface EncryptionCodecOptions extends UnencryptedOptions {
-  /** The one namespace this codec serves; for several, see {@link MultiNamespaceCodec}. */
-  readonly namespace: string;
-  /** Where keys come from (usually a caching provider over Vault or the local keyring). */
-  readonly keyProvider: KeyProvider;
-  /** Payloads sealed under one derived key before a new salt is drawn. Default and maximum 2^24. */
-  readonly maxPayloadsPerDerivedKey?: number;
-  /** Derived decryption keys kept in memory. Default 1,024. */
-  readonly decryptKeyCacheSize?: number;
-  /** How long a derived decryption key is reused before its key version is asked for again. Default 5 min. */
-  readonly decryptKeyMaxAgeMs?: number;
-  /**
-   * Distinct key versions (Transit: wrapped data keys) missing from memory that one decode call looks up; payloads
-   * naming more fail alone with `ERR_KEY_LOOKUP_LIMIT`. Bounds what one batch of forged payloads costs the key
-   * source. Default 64.
-   */
-  readonly maxKeyLookupsPerCall?: number;
-  /** The AES-GCM engine (see `loadAeadEngine`). Default: {@link defaultAeadEngine}, the native module when usable. */
-  readonly aead?: AeadEngine;
-  /**
-   * Decode-only: open payloads written by the official samples' encryption codecs (no `encryption-format`) with keys
-   * per key id. Absent, such payloads fail with `ERR_UNSUPPORTED_FORMAT`. Never used to encode.
-   */
-  readonly samplesProfile?: SamplesProfileOptions;
-}
-
-/**
- * The outcome for one payload of {@link EncryptionCodec.encodeSettled} or {@link EncryptionCodec.decodeSettled}:
- * the payload, with the key version that sealed or opened it (absent when it passed through untouched; version 0 for
- * a payload of the samples' format, which has no versions), or the error of that payload alone.
- */
-export type PayloadResult =
-  | { readonly ok: true; readonly payload: Payload; readonly key?: KeyReference }
-  | { readonly ok: false; readonly error: CodecError };
-
-/** @deprecated Same as {@link PayloadResult}. */
-export type DecodeResult = PayloadResult;
+export type { DecodeResult, EncryptionCodecOptions, PayloadResult } from './encryption-codec-options.js';
 
 const FORMAT = FORMAT_IDS.v1;
 /** Versions whose authenticated data is remembered; bounded because versions come from payloads. */
