@@ -16,7 +16,7 @@ import { classifyRoute, codecRoutes } from './routes.js';
 import { createStorageMetrics } from './storage/storage-metrics.js';
 import type { StorageRegistry } from './storage/storage-registry.js';
 import type { StorageStepDeps } from './storage/storage-step.js';
-import { observeRequest } from './request-lifecycle.js';
+import { requestObserver, type ObserveRequest } from './request-lifecycle.js';
 
 /** Everything the app uses, passed in so tests can swap any of it. */
 export interface AppDeps {
@@ -57,7 +57,10 @@ export function createApp(deps: AppDeps): CodecServerApp {
  *
  * @internal
  */
-export function createExpressApp(deps: AppDeps, shared: { storage?: StorageStepDeps } = {}): Express {
+export function createExpressApp(
+  deps: AppDeps,
+  shared: { storage?: StorageStepDeps; observe?: ObserveRequest } = {},
+): Express {
   const { config, logger, metrics } = deps;
   const clock = deps.clock ?? (() => performance.now());
   const authenticator = deps.authenticator ?? (config.auth.mode === 'none' ? createNoAuthenticator() : undefined);
@@ -68,16 +71,15 @@ export function createExpressApp(deps: AppDeps, shared: { storage?: StorageStepD
     );
   }
   const codecs = deps.codecs ?? createCodecs(config, deps.provider, metrics);
-  const audit = createAuditLog(logger);
 
   const app = express();
   app.disable('x-powered-by');
   // ETags of decode answers would cost a hash of every response body and serve no cache.
   app.set('etag', false);
 
-  const lifecycle = { metrics, audit, clock };
+  const observe = shared.observe ?? requestObserver({ metrics, audit: createAuditLog(logger), clock });
   app.use((req, res, next) => {
-    observeRequest(res, classifyRoute(req.path), lifecycle);
+    observe(res, classifyRoute(req.path));
     next();
   });
   app.use(corsMiddleware(config.cors));

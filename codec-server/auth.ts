@@ -78,8 +78,13 @@ export function authenticateRequest(authenticator: Authenticator): RequestHandle
 /**
  * Reads the bearer token and the Web UI's id token. Not called with auth off: a proxy's own `Authorization` header
  * (e.g. Basic) must not fail a request then.
+ *
+ * @throws HttpError 401 for an `Authorization` header that is not `Bearer <token>`.
  */
-function readCredentials(authorization: string | undefined, authorizationExtras: string | undefined): Credentials {
+export function readCredentials(
+  authorization: string | undefined,
+  authorizationExtras: string | undefined,
+): Credentials {
   const token = bearerToken(authorization);
   const extras = authorizationExtras?.replace(/^Bearer\s+/i, '').trim();
   return { ...(token === undefined ? {} : { token }), ...(extras ? { extras } : {}) };

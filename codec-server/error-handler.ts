@@ -4,6 +4,7 @@ import { STORAGE_ERROR_CODES, StorageError, type StorageErrorCode } from '../cod
 import { HttpError, SERVER_ERROR_CODES } from './http-error.js';
 import type { ServerLogger } from './logger.js';
 import { requestContext } from './request-context.js';
+import { sendError } from './send-answer.js';
 
 /**
  * The one place where failures become HTTP statuses. Codec errors keep their own code in the JSON body:
@@ -120,6 +121,20 @@ export function toErrorAnswer(err: unknown, limits: { readonly bodyBytes: number
 }
 
 /**
+ * {@link toErrorAnswer}, and a 5xx is logged: codec and HTTP errors carry no secrets by contract; an unknown error is
+ * logged by type, message and stack only.
+ */
+export function answerError(err: unknown, logger: ServerLogger, limits: { readonly bodyBytes: number }): ErrorAnswer {
+  const answer = toErrorAnswer(err, limits);
+  if (answer.status >= 500) {
+    const detail =
+      err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : { type: typeof err };
+    logger.error({ err: detail, code: answer.code }, 'request failed');
+  }
+  return answer;
+}
+
+/**
  * Express error middleware: answers `{"error":{"code","message"}}` and records the code for audit and metrics.
  *
  * @internal Left out of the published types, which must not need express's.
@@ -130,18 +145,9 @@ export function errorHandler(logger: ServerLogger, limits: { readonly bodyBytes:
       next(err);
       return;
     }
-    const answer = toErrorAnswer(err, limits);
-    if (answer.status >= 500) {
-      // Codec and HTTP errors carry no secrets by contract; an unknown error is logged by type and stack only.
-      const detail =
-        err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : { type: typeof err };
-      logger.error({ err: detail, code: answer.code }, 'request failed');
-    }
+    const answer = answerError(err, logger, limits);
     requestContext(res).errorCode = answer.code;
-    res
-      .status(answer.status)
-      .set(answer.headers ?? {})
-      .json({ error: { code: answer.code, message: answer.message } });
+    sendError(res, answer);
   };
 }
 

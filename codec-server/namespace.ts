@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import { assertNamespace } from '../codec/index.js';
 import type { ServerConfig } from './config-types.js';
 import { HttpError, SERVER_ERROR_CODES, badRequest } from './http-error.js';
@@ -10,9 +9,13 @@ import { HttpError, SERVER_ERROR_CODES, badRequest } from './http-error.js';
  * @throws HttpError 400 for a name that cannot be a namespace, 403 `ERR_NAMESPACE_NOT_ALLOWED` for one outside the
  *   `--namespaces` allow-list.
  */
-export function resolveNamespace(req: Request, config: ServerConfig['namespaces']): string {
-  const header = req.get('x-namespace')?.trim();
-  const namespace = header !== undefined && header !== '' ? header : (fromPath(req.path) ?? config.default);
+export function resolveNamespace(
+  headerValue: string | undefined,
+  path: string,
+  config: ServerConfig['namespaces'],
+): string {
+  const header = headerValue?.trim();
+  const namespace = header !== undefined && header !== '' ? header : (fromPath(path) ?? config.default);
   try {
     assertNamespace(namespace);
   } catch {

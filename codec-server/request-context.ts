@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Identity } from './identity.js';
 import type { RouteLabel } from './metrics.js';
 
@@ -10,7 +10,7 @@ export interface DecodeFailure {
 
 /**
  * What the middleware chain learns about one request, read at the end by the audit line and the metrics. Lives on
- * `res.locals`, so it dies with the response.
+ * the response object (under a symbol of this module), so it dies with the response.
  */
 export interface RequestContext {
   route: RouteLabel;
@@ -28,18 +28,20 @@ export interface RequestContext {
   errorCode?: string;
 }
 
-const KEY = 'temporalCodecServer';
+const KEY = Symbol('temporalCodecServer.requestContext');
+
+type WithContext = ServerResponse & { [KEY]?: RequestContext };
 
 /** Creates the context of a new request. */
-export function startRequestContext(res: Response, route: RouteLabel, startedAt: number): RequestContext {
+export function startRequestContext(res: ServerResponse, route: RouteLabel, startedAt: number): RequestContext {
   const context: RequestContext = { route, startedAt };
-  res.locals[KEY] = context;
+  (res as WithContext)[KEY] = context;
   return context;
 }
 
 /** The context of the request `res` answers. Precondition: {@link startRequestContext} ran first (in `createApp`). */
-export function requestContext(res: Response): RequestContext {
-  const context = res.locals[KEY] as RequestContext | undefined;
+export function requestContext(res: ServerResponse): RequestContext {
+  const context = (res as WithContext)[KEY];
   if (context === undefined) throw new Error('request context missing: startRequestContext must run first');
   return context;
 }

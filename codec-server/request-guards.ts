@@ -33,29 +33,58 @@ export function isLoopbackHost(host: string): boolean {
  * Clients that are not browsers (the `temporal` CLI, SDKs, probes) send no `Origin` and a correct `Host`.
  */
 export function requestGuards(config: RequestGuardsConfig): RequestHandler {
+  const check = requestGuard(config);
+  return (req, _res, next) => {
+    next(check(req.method, req.headers.host, req.get('origin'), req.socket));
+  };
+}
+
+/**
+ * {@link requestGuards} as a function of the request's method, `Host`, `Origin` and socket: the error to answer
+ * with, or undefined. Host decisions are remembered per `Host` value and local port (a client sends the same one on
+ * every request).
+ */
+export function requestGuard(
+  config: RequestGuardsConfig,
+): (
+  method: string | undefined,
+  host: string | undefined,
+  origin: string | undefined,
+  socket: Socket,
+) => HttpError | undefined {
   const origins = new Set(config.corsOrigins);
   const anyOrigin = origins.has('*');
   const listed = config.allowedHosts.map(parseHost).filter((host) => host !== undefined);
   const checkHost = isLoopbackHost(config.bindHost) || listed.length > 0;
-  return (req, _res, next) => {
-    if (checkHost && !hostAllowed(req.headers.host, req.socket, listed)) {
-      next(new HttpError(403, SERVER_ERROR_CODES.hostNotAllowed, 'the Host header does not name this server'));
-      return;
+  const decided = new Map<string, boolean>();
+  const allowed = (header: string | undefined, socket: Socket): boolean => {
+    if (header === undefined) return false;
+    const key = `${socket.localPort ?? ''}|${(socket as TLSSocket).encrypted === true ? 's' : ''}|${header}`;
+    let verdict = decided.get(key);
+    if (verdict === undefined) {
+      verdict = hostAllowed(header, socket, listed);
+      if (decided.size >= MAX_REMEMBERED_HOSTS) decided.clear();
+      decided.set(key, verdict);
     }
-    const origin = req.get('origin');
-    if (req.method === 'POST' && origin !== undefined && !anyOrigin && !origins.has(origin)) {
-      next(
-        new HttpError(
-          403,
-          SERVER_ERROR_CODES.originNotAllowed,
-          'requests from this browser origin are not allowed; add it to --cors-origins',
-        ),
+    return verdict;
+  };
+  return (method, host, origin, socket) => {
+    if (checkHost && !allowed(host, socket)) {
+      return new HttpError(403, SERVER_ERROR_CODES.hostNotAllowed, 'the Host header does not name this server');
+    }
+    if (method === 'POST' && origin !== undefined && !anyOrigin && !origins.has(origin)) {
+      return new HttpError(
+        403,
+        SERVER_ERROR_CODES.originNotAllowed,
+        'requests from this browser origin are not allowed; add it to --cors-origins',
       );
-      return;
     }
-    next();
+    return undefined;
   };
 }
+
+/** Distinct `Host` values whose verdict is kept (a bound: the values come from clients). */
+const MAX_REMEMBERED_HOSTS = 256;
 
 /**
  * Express middleware for the codec routes: the body must be declared `application/json` (parameters allowed). A web
@@ -63,19 +92,23 @@ export function requestGuards(config: RequestGuardsConfig): RequestHandler {
  */
 export function requireJsonBody(): RequestHandler {
   return (req, _res, next) => {
-    const type = req.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
-    if (type !== 'application/json') {
-      next(
-        new HttpError(
-          415,
-          SERVER_ERROR_CODES.unsupportedMediaType,
-          'the request body must be sent with Content-Type: application/json',
-        ),
-      );
-      return;
-    }
-    next();
+    next(jsonBodyError(req.get('content-type')));
   };
+}
+
+/** {@link requireJsonBody} as a function of the `Content-Type` header: the 415 to answer with, or undefined. */
+export function jsonBodyError(contentType: string | undefined): HttpError | undefined {
+  if (contentType !== 'application/json') {
+    const type = contentType?.split(';', 1)[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      return new HttpError(
+        415,
+        SERVER_ERROR_CODES.unsupportedMediaType,
+        'the request body must be sent with Content-Type: application/json',
+      );
+    }
+  }
+  return undefined;
 }
 
 interface HostValue {
@@ -97,8 +130,8 @@ export function parseHost(value: string): HostValue | undefined {
  * Loopback names count only with the port the request arrived on (so a name pointed at another local service's port
  * does not pass); a `Host` without a port means the scheme's default port.
  */
-function hostAllowed(header: string | undefined, socket: Socket, listed: readonly HostValue[]): boolean {
-  const host = header === undefined ? undefined : parseHost(header);
+function hostAllowed(header: string, socket: Socket, listed: readonly HostValue[]): boolean {
+  const host = parseHost(header);
   if (host === undefined) return false;
   const hostPort = host.port ?? ((socket as TLSSocket).encrypted === true ? 443 : 80);
   if (LOOPBACK_NAMES.has(host.name) && hostPort === socket.localPort) return true;

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { CodecError, ERROR_CODES } from '../codec/index.js';
 import { unauthorized, type Authenticator } from './auth.js';
@@ -80,5 +80,6 @@ export function createStaticAuthenticator(
 }
 
 function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  // The one-shot form: no Hash object per request.
+  return hash('sha256', value, 'buffer');
 }

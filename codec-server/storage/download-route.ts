@@ -7,6 +7,7 @@ import type { ServerMetrics } from '../metrics.js';
 import { resolveNamespace } from '../namespace.js';
 import { parsePayloadsBody, payloadToJson } from '../payload-json.js';
 import { requestContext } from '../request-context.js';
+import { sendAnswer } from '../send-answer.js';
 import { retrieveForDownload, type StorageStepDeps } from './storage-step.js';
 
 /** What `POST .../download` needs. */
@@ -31,7 +32,7 @@ export function downloadHandler(deps: DownloadDeps): RequestHandler {
 
 async function download(deps: DownloadDeps, req: Request, res: Response): Promise<void> {
   const context = requestContext(res);
-  const namespace = resolveNamespace(req, deps.config.namespaces);
+  const namespace = resolveNamespace(req.get('x-namespace'), req.path, deps.config.namespaces);
   context.namespace = namespace;
   const identity = context.identity;
   if (identity === undefined) throw new Error('authentication middleware did not run');
@@ -58,5 +59,5 @@ async function download(deps: DownloadDeps, req: Request, res: Response): Promis
     return payloadToJson(result.payload);
   });
   context.keyVersions = [...versions].sort();
-  res.status(200).json({ payloads });
+  sendAnswer(res, 200, [], JSON.stringify({ payloads }));
 }
