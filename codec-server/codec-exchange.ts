@@ -7,7 +7,8 @@ import { withDeadline } from './deadline.js';
 import { isPayloadFailure } from './error-handler.js';
 import type { ServerMetrics } from './metrics.js';
 import { resolveNamespace } from './namespace.js';
-import { parsePayloadsBody, payloadToJson, type JsonObject, type ParsedPayload } from './payload-json.js';
+import { parsePayloadsBody, type ParsedPayload } from './payload-json.js';
+import { writePayloads, type AnswerPayload } from './payloads-writer.js';
 import type { DecodeFailure, RequestContext } from './request-context.js';
 import { resolveForDecode, type StorageStepDeps } from './storage/storage-step.js';
 
@@ -42,7 +43,7 @@ export interface CodecCall {
 
 /** A successful answer: the JSON body and the headers it comes with (the decode failure report). */
 export interface CodecAnswer {
-  readonly body: string;
+  readonly body: Buffer;
   readonly headers: HeaderPairs;
 }
 
@@ -81,10 +82,10 @@ function answerOf(
   result: PayloadResult & { ok: true },
   versions: Set<string>,
   input: Payload = entry.payload,
-): JsonObject {
-  if (result.key === undefined) return input === entry.payload ? entry.json : payloadToJson(input);
+): AnswerPayload {
+  if (result.key === undefined) return input === entry.payload ? JSON.stringify(entry.json) : input;
   versions.add(`${result.key.keyId}:${result.key.version}`);
-  return payloadToJson(result.payload);
+  return result.payload;
 }
 
 async function decode(deps: CodecExchangeDeps, call: CodecCall): Promise<CodecAnswer> {
@@ -98,7 +99,7 @@ async function decode(deps: CodecExchangeDeps, call: CodecCall): Promise<CodecAn
   if (stored !== undefined) context.storageObjects = stored.objects;
   const results =
     entries.length === 0 ? [] : await withDeadline(codec.decodeSettled(payloads), deps.config.limits.requestTimeoutMs);
-  const out = new Array<JsonObject>(entries.length);
+  const out = new Array<AnswerPayload>(entries.length);
   const failures: DecodeFailure[] = stored === undefined ? [] : [...stored.failures];
   const versions = new Set<string>();
   let fatal: CodecError | undefined;
@@ -109,7 +110,7 @@ async function decode(deps: CodecExchangeDeps, call: CodecCall): Promise<CodecAn
       out[index] = answerOf(entry, result, versions, payloads[index]);
       continue;
     }
-    out[index] = entry.json;
+    out[index] = JSON.stringify(entry.json);
     deps.metrics.recordCodecError('decode', result.error.code);
     if (isPayloadFailure(result.error)) failures.push({ index, code: result.error.code });
     else fatal ??= result.error;
@@ -128,7 +129,7 @@ async function decode(deps: CodecExchangeDeps, call: CodecCall): Promise<CodecAn
           'X-Codec-Decode-Error-Count',
           String(failures.length),
         ];
-  return { body: JSON.stringify({ payloads: out }), headers };
+  return { body: writePayloads(out), headers };
 }
 
 async function encode(deps: CodecExchangeDeps, call: CodecCall): Promise<CodecAnswer> {
@@ -140,7 +141,7 @@ async function encode(deps: CodecExchangeDeps, call: CodecCall): Promise<CodecAn
           codec.encodeSettled(entries.map((entry) => entry.payload)),
           deps.config.limits.requestTimeoutMs,
         );
-  const out = new Array<JsonObject>(entries.length);
+  const out = new Array<AnswerPayload>(entries.length);
   const versions = new Set<string>();
   for (let index = 0; index < results.length; index++) {
     const result = results[index]!;
@@ -152,7 +153,7 @@ async function encode(deps: CodecExchangeDeps, call: CodecCall): Promise<CodecAn
     out[index] = answerOf(entries[index]!, result, versions);
   }
   context.keyVersions = sortedVersions(versions);
-  return { body: JSON.stringify({ payloads: out }), headers: NO_HEADERS };
+  return { body: writePayloads(out), headers: NO_HEADERS };
 }
 
 function sortedVersions(versions: Set<string>): readonly string[] {

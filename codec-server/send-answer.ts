@@ -14,10 +14,11 @@ export function sendAnswer(
   res: ServerResponse,
   status: number,
   headers: HeaderPairs,
-  body: string,
+  body: string | Buffer,
   leading: HeaderPairs = NONE,
 ): void {
-  const all = [...leading, ...headers, 'Content-Type', JSON_TYPE, 'Content-Length', String(Buffer.byteLength(body))];
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const all = [...leading, ...headers, 'Content-Type', JSON_TYPE, 'Content-Length', String(size)];
   res.writeHead(status, all);
   res.end(body);
 }

@@ -5,7 +5,8 @@ import type { ServerConfig } from '../config-types.js';
 import { withDeadline } from '../deadline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { resolveNamespace } from '../namespace.js';
-import { parsePayloadsBody, payloadToJson } from '../payload-json.js';
+import { parsePayloadsBody } from '../payload-json.js';
+import { writePayloads } from '../payloads-writer.js';
 import { requestContext } from '../request-context.js';
 import { sendAnswer } from '../send-answer.js';
 import { retrieveForDownload, type StorageStepDeps } from './storage-step.js';
@@ -56,8 +57,8 @@ async function download(deps: DownloadDeps, req: Request, res: Response): Promis
       throw result.error;
     }
     if (result.key !== undefined) versions.add(`${result.key.keyId}:${result.key.version}`);
-    return payloadToJson(result.payload);
+    return result.payload;
   });
   context.keyVersions = [...versions].sort();
-  sendAnswer(res, 200, [], JSON.stringify({ payloads }));
+  sendAnswer(res, 200, [], writePayloads(payloads));
 }
