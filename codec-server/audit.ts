@@ -9,7 +9,7 @@ const MAX_AUDITED_FAILURES = 100;
 export interface AuditEntry {
   readonly caller: string;
   /** From a verified id token (Web UI `Authorization-Extras`), when one was sent. */
-  readonly callerDetail?: string;
+  readonly callerDetail: string | undefined;
   readonly namespace: string | null;
   readonly route: string;
   readonly payloads: number;
@@ -18,7 +18,7 @@ export interface AuditEntry {
   readonly decodeErrors: ReadonlyArray<{ readonly index: number; readonly code: string }>;
   readonly decodeErrorCount: number;
   /** `bucket/key` of the external storage objects retrieved, when any were (decode and download). */
-  readonly storageObjects?: readonly string[];
+  readonly storageObjects: readonly string[] | undefined;
   readonly status: number;
   readonly errorCode: string | null;
   readonly durationMs: number;
@@ -46,18 +46,17 @@ export function createAuditLog(logger: ServerLogger): AuditLog {
   return (context, status, durationMs, aborted) => {
     if (!audit.isLevelEnabled('info')) return;
     const failures = context.decodeFailures ?? [];
+    // Optional fields left undefined are omitted by JSON.stringify (and by pino).
     const entry: AuditEntry = {
       caller: context.identity?.subject ?? 'anonymous',
-      ...(context.identity?.detail === undefined ? {} : { callerDetail: context.identity.detail }),
+      callerDetail: context.identity?.detail,
       namespace: context.namespace ?? null,
       route: context.route,
       payloads: context.payloadCount ?? 0,
       keyVersions: context.keyVersions ?? [],
       decodeErrors: failures.length > MAX_AUDITED_FAILURES ? failures.slice(0, MAX_AUDITED_FAILURES) : failures,
       decodeErrorCount: failures.length,
-      ...(context.storageObjects === undefined || context.storageObjects.length === 0
-        ? {}
-        : { storageObjects: context.storageObjects }),
+      storageObjects: context.storageObjects?.length ? context.storageObjects : undefined,
       status,
       errorCode: context.errorCode ?? null,
       durationMs: Math.round(durationMs * 1000) / 1000,
