@@ -9,7 +9,7 @@ const MAX_AUDITED_FAILURES = 100;
 export interface AuditEntry {
   readonly caller: string;
   /** From a verified id token (Web UI `Authorization-Extras`), when one was sent. */
-  readonly callerDetail: string | undefined;
+  readonly callerDetail?: string;
   readonly namespace: string | null;
   readonly route: string;
   readonly payloads: number;
@@ -18,7 +18,7 @@ export interface AuditEntry {
   readonly decodeErrors: ReadonlyArray<{ readonly index: number; readonly code: string }>;
   readonly decodeErrorCount: number;
   /** `bucket/key` of the external storage objects retrieved, when any were (decode and download). */
-  readonly storageObjects: readonly string[] | undefined;
+  readonly storageObjects?: readonly string[];
   readonly status: number;
   readonly errorCode: string | null;
   readonly durationMs: number;
@@ -33,45 +33,53 @@ export type AuditLog = (context: RequestContext, status: number, durationMs: num
  * One JSON line per encode, decode or download request (`"log":"audit"`), built only from the request context: identifiers,
  * counts and codes. Payload bytes, tokens and keys never enter the context, so they cannot reach this line.
  *
- * The line is the one `logger.child({ log: 'audit' }).info(entry, 'codec request')` would write, but serialized here
- * in one `JSON.stringify` of a flat object and handed straight to the logger's destination: pino's generic path
+ * The line is the one `logger.child({ log: 'audit' }).info(entry, 'codec request')` would write, but its fields are
+ * written here as JSON text in one pass and the line goes straight to the logger's destination: pino's generic path
  * (redaction of every line, serializers, key-by-key stringification) cost a quarter of a one-payload request. The
  * fields are ours and hold no secret, so there is nothing for redaction to remove. The destination is the logger's
  * own (buffered on stdout, see `createLogger`), so lines stay in order with every other log line and are flushed with
- * them. A destination that wants pino's per-line metadata (a multistream) gets the line through pino instead.
+ * them. A destination that wants pino's per-line metadata (a multistream) gets the same fields through pino instead.
  */
 export function createAuditLog(logger: ServerLogger): AuditLog {
   const audit = logger.child({ log: 'audit' });
-  const write = directWriter(audit);
+  const write =
+    directWriter(audit) ?? ((fields: string) => audit.info(JSON.parse(`{${fields}}`) as AuditEntry, MESSAGE));
   return (context, status, durationMs, aborted) => {
-    if (!audit.isLevelEnabled('info')) return;
-    const failures = context.decodeFailures ?? [];
-    // Optional fields left undefined are omitted by JSON.stringify (and by pino).
-    const entry: AuditEntry = {
-      caller: context.identity?.subject ?? 'anonymous',
-      callerDetail: context.identity?.detail,
-      namespace: context.namespace ?? null,
-      route: context.route,
-      payloads: context.payloadCount ?? 0,
-      keyVersions: context.keyVersions ?? [],
-      decodeErrors: failures.length > MAX_AUDITED_FAILURES ? failures.slice(0, MAX_AUDITED_FAILURES) : failures,
-      decodeErrorCount: failures.length,
-      storageObjects: context.storageObjects?.length ? context.storageObjects : undefined,
-      status,
-      errorCode: context.errorCode ?? null,
-      durationMs: Math.round(durationMs * 1000) / 1000,
-      aborted,
-    };
-    if (write === undefined) audit.info(entry, 'codec request');
-    else write(entry);
+    if (audit.levelVal > INFO) return;
+    write(auditFields(context, status, durationMs, aborted));
   };
+}
+
+const MESSAGE = 'codec request';
+const json = JSON.stringify;
+const list = (items: readonly unknown[] | undefined) =>
+  items === undefined || items.length === 0 ? '[]' : json(items);
+
+/** The fields of {@link AuditEntry} as JSON object members, in that order; optional ones only when present. */
+export function auditFields(context: RequestContext, status: number, durationMs: number, aborted: boolean): string {
+  const failures = context.decodeFailures ?? [];
+  const listed = failures.length > MAX_AUDITED_FAILURES ? failures.slice(0, MAX_AUDITED_FAILURES) : failures;
+  const detail = context.identity?.detail;
+  const objects = context.storageObjects;
+  return (
+    `"caller":${json(context.identity?.subject ?? 'anonymous')}` +
+    (detail === undefined ? '' : `,"callerDetail":${json(detail)}`) +
+    `,"namespace":${context.namespace === undefined ? 'null' : json(context.namespace)}` +
+    // The route is one of a fixed set of plain words.
+    `,"route":"${context.route}","payloads":${context.payloadCount ?? 0}` +
+    `,"keyVersions":${list(context.keyVersions)},"decodeErrors":${list(listed)}` +
+    `,"decodeErrorCount":${failures.length}` +
+    (objects === undefined || objects.length === 0 ? '' : `,"storageObjects":${json(objects)}`) +
+    `,"status":${status},"errorCode":${context.errorCode === undefined ? 'null' : json(context.errorCode)}` +
+    `,"durationMs":${Math.round(durationMs * 1000) / 1000},"aborted":${aborted}`
+  );
 }
 
 /** Info level, as pino numbers it. */
 const INFO = 30;
 
-/** Writes an audit entry as pino's line to the logger's destination, or undefined when that is not possible. */
-function directWriter(audit: ServerLogger): ((entry: AuditEntry) => void) | undefined {
+/** Writes audit fields as pino's line to the logger's destination, or undefined when that is not possible. */
+function directWriter(audit: ServerLogger): ((fields: string) => void) | undefined {
   const stream = (audit as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
     (DestinationStream & Record<symbol, unknown>) | undefined;
   // The bindings as pino serialized them once (`,"service":"…","log":"audit"`).
@@ -80,9 +88,8 @@ function directWriter(audit: ServerLogger): ((entry: AuditEntry) => void) | unde
     return undefined;
   }
   const clock = isoClock();
-  return (entry) => {
-    const fields = JSON.stringify(entry);
-    stream.write(`{"level":${INFO},"time":"${clock()}"${bindings},${fields.slice(1, -1)},"msg":"codec request"}\n`);
+  return (fields) => {
+    stream.write(`{"level":${INFO},"time":"${clock()}"${bindings},${fields},"msg":"${MESSAGE}"}\n`);
   };
 }
 

@@ -56,6 +56,33 @@ describe('audit lines', () => {
     },
   );
 
+  it('names the caller, namespace, key versions, failures, objects and outcome', () => {
+    const { logger, lines } = collectingLogger();
+    createAuditLog(logger)(contexts[0]!, 400, 2.0004, false);
+    const { time: _time, ...line } = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line).toEqual({
+      level: 30,
+      service: 'temporal-codec-server',
+      log: 'audit',
+      caller: 'ops "team" é',
+      callerDetail: 'Ada <ada@example.com>',
+      namespace: 'payments',
+      route: 'decode',
+      payloads: 3,
+      keyVersions: ['default:1', 'default:2'],
+      decodeErrors: contexts[0]!.decodeFailures!.slice(0, 100),
+      decodeErrorCount: 120,
+      storageObjects: ['bucket/a', 'bucket/b'],
+      status: 400,
+      errorCode: 'ERR_X',
+      durationMs: 2,
+      aborted: false,
+      msg: 'codec request',
+    });
+    createAuditLog(logger)(contexts[1]!, 200, 1, false);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ caller: 'anonymous', namespace: null, errorCode: null, payloads: 0 });
+  });
+
   it('writes nothing below the logger level, and goes through pino for a destination that wants metadata', () => {
     const quiet = collectingLogger('warn');
     createAuditLog(quiet.logger)(contexts[1]!, 200, 1, false);
