@@ -16,6 +16,7 @@ import { startCountingProxy } from '../harness/counting-proxy.js';
 import { OpenBaoServer } from '../harness/openbao-server.js';
 import { measureCodecThroughput } from './codec-throughput.js';
 import type { BenchCase } from './measure.js';
+import type { BenchReport } from './report.js';
 import { SampleStyleCodec } from './sample-codec.js';
 import { measureServerLoad, type LoadCase } from './server-load.js';
 import { countVaultRequests, type VaultRequestFigures } from './vault-requests.js';
@@ -144,7 +145,7 @@ try {
   const loadAtEnd = load();
   log(`load average at end: ${loadAtEnd}`);
   if (values.json !== undefined) {
-    const report = {
+    const report: BenchReport = {
       machine,
       load: { start: loadAtStart, end: loadAtEnd },
       coldTransit,
