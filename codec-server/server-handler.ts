@@ -15,6 +15,7 @@ import { exchange } from './codec-exchange.js';
 import { createCodecs } from './codecs.js';
 import { corsHeaders } from './cors.js';
 import { answerError } from './error-handler.js';
+import { readPayloadsEnvelope } from './payloads-reader.js';
 import { jsonBodyError, requestGuard } from './request-guards.js';
 import { requestObserver } from './request-lifecycle.js';
 import { sendAnswer, sendError } from './send-answer.js';
@@ -150,7 +151,7 @@ function single(value: string | string[] | undefined): string | undefined {
 
 /**
  * Reads and parses a JSON body of at most `limit` bytes into one buffer. An empty body is `{}`, as the body parser
- * makes it. Over the limit, the rest is read and dropped (so the connection stays usable) and the answer is a 413.
+ * makes it; the usual shape is read by `readPayloadsEnvelope`, anything else by `JSON.parse`. Over the limit, the rest is read and dropped (so the connection stays usable) and the answer is a 413.
  */
 function readJson(
   req: IncomingMessage,
@@ -170,7 +171,10 @@ function readJson(
   req.once('end', () => {
     if (over) return done(tooLarge());
     if (length === 0) return done(undefined, {});
-    let text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)).toString('utf8');
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+    const simple = readPayloadsEnvelope(bytes);
+    if (simple !== undefined) return done(undefined, simple);
+    let text = bytes.toString('utf8');
     // The body parser's decoder drops a byte order mark; so does this.
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     let body: unknown;
