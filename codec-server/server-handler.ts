@@ -27,6 +27,8 @@ const CODEC_PATH = /\/(encode|decode)$/;
 const tooLarge = () => Object.assign(new Error('request entity too large'), { status: 413, type: 'entity.too.large' });
 const notJson = () => Object.assign(new Error('invalid JSON'), { status: 400, type: 'entity.parse.failed' });
 const NO_CREDENTIALS: Credentials = Object.freeze({});
+/** Bodies from this size on are read by `readPayloadsEnvelope` first. */
+const READER_MIN_BYTES = 4096;
 
 /**
  * The codec server's request listener: `POST .../encode` and `.../decode` are served by a lean handler, everything
@@ -151,7 +153,8 @@ function single(value: string | string[] | undefined): string | undefined {
 
 /**
  * Reads and parses a JSON body of at most `limit` bytes into one buffer. An empty body is `{}`, as the body parser
- * makes it; the usual shape is read by `readPayloadsEnvelope`, anything else by `JSON.parse`. Over the limit, the rest is read and dropped (so the connection stays usable) and the answer is a 413.
+ * makes it; the usual shape of a body of 4 KiB or more is read by `readPayloadsEnvelope`, anything else by
+ * `JSON.parse`. Over the limit, the rest is read and dropped (so the connection stays usable) and the answer is a 413.
  */
 function readJson(
   req: IncomingMessage,
@@ -172,7 +175,8 @@ function readJson(
     if (over) return done(tooLarge());
     if (length === 0) return done(undefined, {});
     const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
-    const simple = readPayloadsEnvelope(bytes);
+    // Below a few KiB JSON.parse is as fast (measured crossover: about 3 KiB).
+    const simple = length >= READER_MIN_BYTES ? readPayloadsEnvelope(bytes) : undefined;
     if (simple !== undefined) return done(undefined, simple);
     let text = bytes.toString('utf8');
     // The body parser's decoder drops a byte order mark; so does this.

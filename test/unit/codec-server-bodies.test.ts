@@ -110,4 +110,37 @@ describe('codec request bodies', () => {
       .expect(400);
     expect(res.body).toMatchObject({ error: { code: 'ERR_BAD_REQUEST' } });
   });
+
+  it('answers large bodies alike however they are spaced or escaped, and passes untouched payloads through', async () => {
+    const h = harness();
+    const value = 'y'.repeat(20_000);
+    const compact = await sealed(h, value);
+    const plain = jsonPayloadJson('passes through');
+    const variants = [
+      compact,
+      // Go's protojson style: spaces after separators, and a line break at the end.
+      `${compact.replace(/([,:{[])/g, '$1 ')}\n`,
+      // An escaped slash inside a base64 string (valid JSON, the same string).
+      compact.replace('/', '\\/'),
+    ];
+    for (const body of variants) {
+      const res = await request(h.app).post('/decode').set('Content-Type', 'application/json').send(body).expect(200);
+      expect(decodedValue(res)).toBe(value);
+    }
+    const mixed = JSON.stringify({ payloads: [plain, ...(JSON.parse(compact) as { payloads: unknown[] }).payloads] });
+    const res = await request(h.app).post('/decode').set('Content-Type', 'application/json').send(mixed).expect(200);
+    const answered = res.body as { payloads: unknown[] };
+    expect(answered.payloads[0]).toEqual(plain);
+    expect(valueOfJsonPayload(answered.payloads[1] as { data?: string })).toBe(value);
+  });
+
+  it('answers 400 ERR_BAD_REQUEST for a large body whose base64 holds a raw control character', async () => {
+    const h = harness();
+    const body = JSON.stringify({ payloads: [jsonPayloadJson('z'.repeat(8_000))] }).replace(
+      /"data":"(.{10})/,
+      '"data":"$1\u0001',
+    );
+    const res = await request(h.app).post('/decode').set('Content-Type', 'application/json').send(body).expect(400);
+    expect(res.body).toMatchObject({ error: { code: 'ERR_BAD_REQUEST' } });
+  });
 });
