@@ -7,6 +7,7 @@ import {
   originalFor,
   randomPayloadArbitrary,
 } from '../harness/decoder-fuzz.js';
+import { bodyReaderInputArbitrary, checkBodyReaderAgreement } from '../harness/body-reader-fuzz.js';
 import { checkParserAgreement, parserInputArbitrary } from '../harness/payload-parser-fuzz.js';
 import { runHttpFuzz } from './http-fuzz.js';
 import { aeadBackend } from '../codec/index.js';
@@ -71,9 +72,19 @@ report(
     { numRuns: cases, seed },
   ),
 );
+report(
+  'codec server body reader against JSON.parse',
+  fc.check(
+    fc.property(bodyReaderInputArbitrary(), (bytes) => {
+      const problem = checkBodyReaderAgreement(bytes);
+      if (problem !== undefined) throw new Error(problem);
+    }),
+    { numRuns: Math.ceil(cases / 5), seed },
+  ),
+);
 await fixture.close();
 console.log(
-  `decoder: ${run} cases in ${((performance.now() - started) / 1000).toFixed(1)} s, ${violations} violations (crashes, untyped errors, wrong plaintext or parser disagreements)`,
+  `decoder: ${run} cases in ${((performance.now() - started) / 1000).toFixed(1)} s, ${violations} violations (crashes, untyped errors, wrong plaintext, parser or body reader disagreements)`,
 );
 
 const http = await runHttpFuzz({ cases: Number(values['http-cases']), seed });
