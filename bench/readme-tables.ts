@@ -8,6 +8,7 @@ import type { LoadCase } from './server-load.js';
 const SERVER = 'codec-server';
 const AUDIT_OFF = 'codec-server, audit off';
 const BARE = 'bare node:http';
+const BARE_FEATURES = 'bare + token, CORS, metrics, audit';
 const SAMPLE = 'sample-style express';
 const WORKERS = 'codec-server --workers 2 (vault-kv)';
 
@@ -98,6 +99,7 @@ function serverSection(report: BenchReport): string {
     [SERVER]: '`temporal-codec-server`',
     [AUDIT_OFF]: 'same, audit off',
     [BARE]: 'bare `node:http` + same codec',
+    [BARE_FEATURES]: 'bare + token, CORS, metrics, audit line',
     [SAMPLE]: 'sample-style express',
   };
   const cases = [...new Set(report.serverLoad.map(caseName))];
@@ -109,7 +111,7 @@ function serverSection(report: BenchReport): string {
     report.serverLoad.find((c) => caseName(c) === name && c.server === server);
   for (const name of cases) {
     let first = true;
-    for (const server of [SERVER, AUDIT_OFF, BARE, SAMPLE]) {
+    for (const server of [SERVER, AUDIT_OFF, BARE, BARE_FEATURES, SAMPLE]) {
       const c = pick(name, server);
       if (c === undefined) continue;
       const sample = server === SERVER ? `**${ratio(c.ratioToSample)}**` : ratio(c.ratioToSample);
@@ -129,6 +131,15 @@ function serverSection(report: BenchReport): string {
         : `${name} ${(ours.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)} x (${int(ours.cpuUsPerRequest)} against ${int(bare.cpuUsPerRequest)} µs)`;
     })
     .filter((text) => text !== undefined);
+  const least = cases
+    .map((name) => {
+      const featured = pick(name, BARE_FEATURES);
+      const bare = pick(name, BARE);
+      return featured === undefined || bare === undefined
+        ? undefined
+        : `${name} ${(featured.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)} x CPU, ${ratio(featured.ratioToBare)} x requests/s`;
+    })
+    .filter((text) => text !== undefined);
   const audit = cases
     .map((name) => {
       const on = pick(name, SERVER);
@@ -146,6 +157,13 @@ function serverSection(report: BenchReport): string {
   lines.push(
     '',
     `CPU per request against the bare server (the ceiling on one core is its inverse): ${cpu.join('; ')}.`,
+    ...(least.length === 0
+      ? []
+      : [
+          '',
+          `The bare server with the codec server's features written as directly as possible (the least they can ` +
+            `cost), against the bare server: ${least.join('; ')}.`,
+        ]),
     '',
     `The audit line, on against off (same run; changes of a few per cent either way are noise): ${audit.join('; ')}.` +
       (workers.length === 0 ? '' : ` \`--workers 2\` (Vault KV, both cores, not pinned): ${workers.join(', ')}.`),

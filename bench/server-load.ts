@@ -106,12 +106,16 @@ async function load(server: RunningProcess, route: string, body: string, duratio
 }
 
 const BARE = 'bare node:http';
+/** The bare server with the least each required feature can cost: token, CORS, metrics, deadline, audit line. */
+const BARE_FEATURES = 'bare + token, CORS, metrics, audit';
 const SAMPLE = 'sample-style express';
 
 /**
  * Requests per second, p50/p99 latency and server CPU per request of `/decode` and `/encode` for: the codec server
  * (the real bin, local keyring, static-token auth, CORS, limits, metrics and audit logging all on; and again with the
- * audit off), a bare `node:http` server running the same codec (the ceiling), and the sample-style express server.
+ * audit off), a bare `node:http` server running the same codec (the ceiling), the same bare server with the codec
+ * server's features written as directly as possible (what they cost at the least), and the sample-style express
+ * server.
  * Each server is its own process pinned to the same core when `taskset` exists; rounds interleave the servers.
  */
 export async function measureServerLoad(options: {
@@ -152,6 +156,13 @@ export async function measureServerLoad(options: {
   await encodedBody(servers['codec-server'].url, 16, 1);
   servers['codec-server, audit off'] = await start([...ours, '--log-level', 'warn']);
   servers[BARE] = await start(['.bench-build/bench/bare-server.js', 'PORT', keyring, options.nativeAead]);
+  servers[BARE_FEATURES] = await start([
+    '.bench-build/bench/bare-server.js',
+    'PORT',
+    keyring,
+    options.nativeAead,
+    'features',
+  ]);
   servers[SAMPLE] = await start(['.bench-build/bench/reference-server.js', 'PORT']);
   if (options.vault !== undefined) {
     // The same server using both cores, as a deployment would (the local keyring is single-process only).

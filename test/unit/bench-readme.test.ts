@@ -31,6 +31,7 @@ const report: BenchReport = {
     load('codec-server', 10_000, 100),
     load('codec-server, audit off', 11_000, 90),
     load('bare node:http', 20_000, 50),
+    load('bare + token, CORS, metrics, audit', 15_000, 70),
     load('sample-style express', 5_000, 200),
   ],
   vaultRequests: [{ mode: 'vault-kv', coldPer1000: 1, warmPer1000: 0 }],
@@ -49,6 +50,10 @@ describe('README benchmark figures', () => {
       '| decode 1 x 1 KiB | `temporal-codec-server` | 10,000 | 1 / 4 ms | 100 µs | 0.50 | **2.00** |',
     );
     expect(sections.server).toContain('decode 1 x 1 KiB 2.00 x (100 against 50 µs)');
+    expect(sections.server).toContain('| bare + token, CORS, metrics, audit line | 15,000 |');
+    expect(sections.server).toContain(
+      '(the least they can cost), against the bare server: decode 1 x 1 KiB 1.40 x CPU, 0.75 x requests/s',
+    );
     expect(sections.server).toContain('decode 1 x 1 KiB −9 % requests/s, +11 % CPU per request');
     expect(sections.vault).toContain('**1** Vault request (`transit/decrypt` with `batch_input`), 61 ms');
     expect(sections.worker).toContain(
