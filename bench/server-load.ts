@@ -202,8 +202,13 @@ export async function measureServerLoad(options: {
       for (const [name, server] of Object.entries(servers)) {
         bodies[name] = route === 'encode' ? plainBody(size, batch) : await encodedBody(server.url, size, batch);
       }
+      const entries = Object.entries(servers);
+      // A second of load first, so no server's first round pays for its compiler warming up on this body.
+      for (const [name, server] of entries) await load(server, route, bodies[name]!, 1);
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [name, server] of Object.entries(servers)) {
+        // Each round starts with another server, so none always runs right after the same neighbour.
+        for (let i = 0; i < entries.length; i++) {
+          const [name, server] = entries[(round + i) % entries.length]!;
           (samples[name] ??= []).push(
             await load(server, route, bodies[name]!, Math.max(1, options.durationSec / ROUNDS)),
           );
