@@ -165,7 +165,7 @@ function serverSection(report: BenchReport): string {
             `cost), against the bare server: ${least.join('; ')}.`,
         ]),
     '',
-    `The audit line, on against off (same run; changes of a few per cent either way are noise): ${audit.join('; ')}.` +
+    `The audit line, on against off (same run; this machine's noise is about 10 % either way, see the large batches, where the line is a tiny share of the work): ${audit.join('; ')}.` +
       (workers.length === 0 ? '' : ` \`--workers 2\` (Vault KV, both cores, not pinned): ${workers.join(', ')}.`),
   );
   return lines.join('\n');
