@@ -122,34 +122,30 @@ function serverSection(report: BenchReport): string {
       first = false;
     }
   }
-  const cpu = cases
-    .map((name) => {
-      const ours = pick(name, SERVER);
-      const bare = pick(name, BARE);
-      return ours === undefined || bare === undefined
-        ? undefined
-        : `${name} ${(ours.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)} x (${int(ours.cpuUsPerRequest)} against ${int(bare.cpuUsPerRequest)} µs)`;
-    })
-    .filter((text) => text !== undefined);
-  const least = cases
-    .map((name) => {
-      const featured = pick(name, BARE_FEATURES);
-      const bare = pick(name, BARE);
-      return featured === undefined || bare === undefined
-        ? undefined
-        : `${name} ${(featured.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)} x CPU, ${ratio(featured.ratioToBare)} x requests/s`;
-    })
-    .filter((text) => text !== undefined);
-  const audit = cases
-    .map((name) => {
-      const on = pick(name, SERVER);
-      const off = pick(name, AUDIT_OFF);
-      if (on === undefined || off === undefined) return undefined;
-      const rate = 100 * (on.requestsPerSec / off.requestsPerSec - 1);
-      const cpu = 100 * (on.cpuUsPerRequest / off.cpuUsPerRequest - 1);
-      return `${name} ${signed(rate)} % requests/s, ${signed(cpu)} % CPU per request`;
-    })
-    .filter((text) => text !== undefined);
+  /** One phrase per case where both servers ran, from the two cases' figures. */
+  const compare = (a: string, b: string, phrase: (x: LoadCase, y: LoadCase) => string) =>
+    cases.flatMap((name) => {
+      const x = pick(name, a);
+      const y = pick(name, b);
+      return x === undefined || y === undefined ? [] : [`${name} ${phrase(x, y)}`];
+    });
+  const cpu = compare(
+    SERVER,
+    BARE,
+    (ours, bare) =>
+      `${(ours.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)} x (${int(ours.cpuUsPerRequest)} against ${int(bare.cpuUsPerRequest)} µs)`,
+  );
+  const least = compare(
+    BARE_FEATURES,
+    BARE,
+    (featured, bare) =>
+      `${(featured.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)} x CPU, ${ratio(featured.ratioToBare)} x requests/s`,
+  );
+  const audit = compare(SERVER, AUDIT_OFF, (on, off) => {
+    const rate = 100 * (on.requestsPerSec / off.requestsPerSec - 1);
+    const cpuMore = 100 * (on.cpuUsPerRequest / off.cpuUsPerRequest - 1);
+    return `${signed(rate)} % requests/s, ${signed(cpuMore)} % CPU per request`;
+  });
   const workers = cases
     .map((name) => pick(name, WORKERS))
     .filter((c) => c !== undefined)

@@ -51,31 +51,19 @@ const SHORT = 256;
 const NOT_SIMPLE = new Error('not the simple shape');
 
 function readPayload(reader: Reader): Record<string, unknown> {
-  reader.expect(OPEN_BRACE);
-  const payload: Record<string, unknown> = {};
-  if (reader.take(CLOSE_BRACE)) return payload;
-  do {
-    const key = reader.key();
-    if (key === 'data' && !('data' in payload)) payload.data = reader.string();
-    else if (key === 'metadata' && !('metadata' in payload)) payload.metadata = readMetadata(reader);
-    else throw NOT_SIMPLE;
-  } while (reader.take(COMMA));
-  reader.expect(CLOSE_BRACE);
-  return payload;
+  return reader.object<unknown>((key, payload) => {
+    if (key === 'data' && !('data' in payload)) return reader.string();
+    if (key === 'metadata' && !('metadata' in payload)) return readMetadata(reader);
+    throw NOT_SIMPLE;
+  });
 }
 
 function readMetadata(reader: Reader): Record<string, string> {
-  reader.expect(OPEN_BRACE);
-  const metadata: Record<string, string> = {};
-  if (reader.take(CLOSE_BRACE)) return metadata;
-  do {
-    const key = reader.key();
+  return reader.object<string>((key, metadata) => {
     // `__proto__` would set the prototype of an ordinary object; JSON.parse makes it a key. Left to JSON.parse.
     if (key === '__proto__' || Object.hasOwn(metadata, key)) throw NOT_SIMPLE;
-    metadata[key] = reader.string();
-  } while (reader.take(COMMA));
-  reader.expect(CLOSE_BRACE);
-  return metadata;
+    return reader.string();
+  });
 }
 
 class Reader {
@@ -103,6 +91,19 @@ class Reader {
     if (this.#bytes[this.#at] !== byte) return false;
     this.#at++;
     return true;
+  }
+
+  /** An object: each member's value is read by `member`, given the key and the members read so far. */
+  object<T>(member: (key: string, sofar: Record<string, T>) => T): Record<string, T> {
+    this.expect(OPEN_BRACE);
+    const out: Record<string, T> = {};
+    if (this.take(CLOSE_BRACE)) return out;
+    do {
+      const key = this.key();
+      out[key] = member(key, out);
+    } while (this.take(COMMA));
+    this.expect(CLOSE_BRACE);
+    return out;
   }
 
   /** A string of printable ASCII without escapes, followed by a colon. */
