@@ -14,6 +14,8 @@ const WORKERS = 'codec-server --workers 2 (vault-kv)';
 
 const signed = (n: number) =>
   Math.round(n) > 0 ? `+${Math.round(n)}` : Math.round(n) < 0 ? `−${-Math.round(n)}` : '0';
+/** Milliseconds with two decimals below 10, one above. */
+const ms = (n: number) => n.toFixed(n < 10 ? 2 : 1);
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ratio = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(2));
 const size = (bytes: number) =>
@@ -116,7 +118,7 @@ function serverSection(report: BenchReport): string {
       if (c === undefined) continue;
       const sample = server === SERVER ? `**${ratio(c.ratioToSample)}**` : ratio(c.ratioToSample);
       lines.push(
-        `| ${first ? name : ''} | ${label[server]} | ${int(c.requestsPerSec)} | ${c.p50Ms} / ${c.p99Ms} ms | ` +
+        `| ${first ? name : ''} | ${label[server]} | ${int(c.requestsPerSec)} | ${ms(c.p50Ms)} / ${ms(c.p99Ms)} ms | ` +
           `${int(c.cpuUsPerRequest)} µs | ${ratio(c.ratioToBare)} | ${sample} |`,
       );
       first = false;

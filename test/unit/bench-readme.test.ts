@@ -47,7 +47,7 @@ describe('README benchmark figures', () => {
     const sections = renderSections(report);
     expect(sections.codec).toContain('| 1 KiB | 1 | 2.50 / 40.0 | 1.75 / 29.5 | - | - |');
     expect(sections.server).toContain(
-      '| decode 1 x 1 KiB | `temporal-codec-server` | 10,000 | 1 / 4 ms | 100 µs | 0.50 | **2.00** |',
+      '| decode 1 x 1 KiB | `temporal-codec-server` | 10,000 | 1.00 / 4.00 ms | 100 µs | 0.50 | **2.00** |',
     );
     expect(sections.server).toContain('decode 1 x 1 KiB 2.00 x (100 against 50 µs)');
     expect(sections.server).toContain('| bare + token, CORS, metrics, audit line | 15,000 |');
