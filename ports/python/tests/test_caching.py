@@ -9,8 +9,10 @@ import pytest
 from support import json_payload
 
 from temporal_vault_codec import CachingKeyProvider, CodecError, EncryptionCodec, KeyProviderObserver, MemoryKeyStore
+from temporal_vault_codec.errors import KEY_SOURCE_UNAVAILABLE, KEY_VERSION_DESTROYED
 from temporal_vault_codec.keys.cache import LruCache, SingleFlight
 from temporal_vault_codec.keys.data_key_pool import DataKeyPool
+from temporal_vault_codec.keys.key_cache import KeyCache
 from temporal_vault_codec.keys.provider import CacheKind
 from temporal_vault_codec.keys.transit_client import TransitDataKey
 from temporal_vault_codec.types import KeyReference, zero
@@ -248,3 +250,50 @@ async def test_transit_data_keys_are_served_stale_on_outage_within_their_limits(
     assert (await fixture.pool.take("s", 2)).version == 1
     with pytest.raises(CodecError):
         await fixture.pool.take("s", 1)
+
+
+async def test_the_shared_key_cache_serves_fresh_then_stale_on_outage_and_forgets_a_refused_entry() -> None:
+    clock = Clock()
+    events = Events()
+    zeroed: list[bytearray] = []
+    cache: KeyCache[str, bytearray] = KeyCache(
+        max_entries=10,
+        max_age=60.0,
+        stale_if_error=30.0,
+        now=clock,
+        on_evict=zeroed.append,
+        kind="version",
+        observer=events,
+    )
+
+    async def fetched() -> bytearray:
+        value = bytearray(b"key")
+        cache.entries.set("k", value)
+        return value
+
+    async def outage() -> bytearray:
+        raise CodecError(KEY_SOURCE_UNAVAILABLE, "down")
+
+    async def refused() -> bytearray:
+        raise CodecError(KEY_VERSION_DESTROYED, "gone")
+
+    assert await cache.get("k", fetched) == b"key"
+    assert await cache.get("k", outage) == b"key"  # fresh: the source is not asked
+    clock.now += 70  # past max age, inside the stale window
+    assert await cache.get("k", outage) == b"key"
+    clock.now += 30  # past the stale window
+    with pytest.raises(CodecError) as outage_error:
+        await cache.get("k", outage)
+    assert outage_error.value.retryable
+    assert cache.entries.peek("k") is not None  # an outage forgets nothing
+    with pytest.raises(CodecError):
+        await cache.get("k", refused)
+    assert cache.entries.peek("k") is None and zeroed == [bytearray(b"key")]
+    assert events.seen == [
+        "miss:version",
+        "hit:version",
+        "miss:version",
+        "stale:version",
+        "miss:version",
+        "miss:version",
+    ]

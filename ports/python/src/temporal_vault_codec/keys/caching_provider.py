@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from ..errors import INVALID_CONFIG, NAMESPACE_MISMATCH, CodecError
 from ..types import KeyMaterial, KeyReference, zero
-from .cache import LruCache, SingleFlight
+from .key_cache import KeyCache
 from .key_id import default_key_id_for
 from .provider import KeyProviderObserver, LatestKey, VersionedKeyStore
 
@@ -31,11 +31,6 @@ def check_duration(name: str, value: float) -> float:
     if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise CodecError(INVALID_CONFIG, f"{name} must be a non-negative number of seconds")
     return float(value)
-
-
-def is_retryable(err: BaseException) -> bool:
-    """True for a retryable :class:`CodecError` (key source outages)."""
-    return isinstance(err, CodecError) and err.retryable
 
 
 async def timed_request(observer: KeyProviderObserver, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
@@ -80,10 +75,26 @@ class CachingKeyProvider:
         self._key_id_for = key_id_for
         self._observer = observer or KeyProviderObserver()
         self._now = now
-        self._latest: LruCache[str, LatestKey] = LruCache(max_cached_versions, now, lambda e: zero(e.key))
-        self._versions: LruCache[tuple[str, int], bytearray] = LruCache(max_cached_versions, now, zero)
-        self._latest_flights: SingleFlight[str, LatestKey] = SingleFlight()
-        self._version_flights: SingleFlight[tuple[str, int], bytearray] = SingleFlight()
+        # The newest version is never forgotten on a refusal: the next call asks again anyway.
+        self._latest: KeyCache[str, LatestKey] = KeyCache(
+            max_entries=max_cached_versions,
+            max_age=self._latest_ttl,
+            stale_if_error=self._encrypt_stale_if_error,
+            now=now,
+            on_evict=lambda e: zero(e.key),
+            kind="latest",
+            observer=self._observer,
+            forget_refused=False,
+        )
+        self._versions: KeyCache[tuple[str, int], bytearray] = KeyCache(
+            max_entries=max_cached_versions,
+            max_age=self._version_max_age,
+            stale_if_error=self._stale_if_error,
+            now=now,
+            on_evict=zero,
+            kind="version",
+            observer=self._observer,
+        )
         self._known_key_ids: dict[str, str] = {}
         # No timers in a library: entries past their stale window are zeroed by the next call after this interval.
         self._sweep_every = max(1.0, min(self._version_max_age, 60.0))
@@ -98,7 +109,7 @@ class CachingKeyProvider:
         key_id = self._known_key_ids.get(namespace)
         if key_id is None:
             return None
-        cached = self._latest.peek(key_id)
+        cached = self._latest.entries.peek(key_id)
         if cached is None or self._age(cached.stored_at) >= self._latest_ttl:
             return None
         self._observer.cache_hit("latest")
@@ -111,23 +122,7 @@ class CachingKeyProvider:
         if len(self._known_key_ids) >= 1024:
             self._known_key_ids.clear()
         self._known_key_ids[namespace] = key_id
-        cached = self._latest.get(key_id)
-        if cached is not None and self._age(cached.stored_at) < self._latest_ttl:
-            self._observer.cache_hit("latest")
-            return KeyMaterial(key_id, cached.value.version, bytearray(cached.value.key))
-        self._observer.cache_miss("latest")
-        try:
-            latest = await self._latest_flights.run(key_id, lambda: self._fetch_latest(key_id))
-        except CodecError as err:
-            stale = self._latest.peek(key_id)
-            if (
-                stale is not None
-                and is_retryable(err)
-                and self._age(stale.stored_at) < self._latest_ttl + self._encrypt_stale_if_error
-            ):
-                self._observer.stale_served("latest")
-                return KeyMaterial(key_id, stale.value.version, bytearray(stale.value.key))
-            raise
+        latest = await self._latest.get(key_id, lambda: self._fetch_latest(key_id))
         return KeyMaterial(key_id, latest.version, bytearray(latest.key))
 
     async def decryption_key(self, namespace: str, ref: KeyReference) -> KeyMaterial:
@@ -140,27 +135,7 @@ class CachingKeyProvider:
                 f"Payload key id does not belong to namespace {namespace!r}",
                 context={"namespace": namespace, "keyId": ref.key_id, "version": ref.version},
             )
-        cache_key = (key_id, ref.version)
-        cached = self._versions.get(cache_key)
-        if cached is not None and self._age(cached.stored_at) < self._version_max_age:
-            self._observer.cache_hit("version")
-            return KeyMaterial(key_id, ref.version, bytearray(cached.value))
-        self._observer.cache_miss("version")
-        try:
-            key = await self._version_flights.run(cache_key, lambda: self._fetch_version(key_id, ref.version))
-        except CodecError as err:
-            stale = self._versions.peek(cache_key)
-            if (
-                stale is not None
-                and is_retryable(err)
-                and self._age(stale.stored_at) < self._version_max_age + self._stale_if_error
-            ):
-                self._observer.stale_served("version")
-                return KeyMaterial(key_id, ref.version, bytearray(stale.value))
-            # The store said this version is gone: forget it now rather than at max age.
-            if not is_retryable(err):
-                self._versions.delete(cache_key)
-            raise
+        key = await self._versions.get((key_id, ref.version), lambda: self._fetch_version(key_id, ref.version))
         return KeyMaterial(key_id, ref.version, bytearray(key))
 
     async def check_health(self) -> None:
@@ -179,15 +154,15 @@ class CachingKeyProvider:
     async def _fetch_latest(self, key_id: str) -> LatestKey:
         latest = await timed_request(self._observer, "readLatest", lambda: self._store.read_latest(key_id))
         # The caches keep their own copies; the store's buffer is zeroed once copied.
-        self._latest.set(key_id, LatestKey(latest.version, bytearray(latest.key)))
-        self._versions.set((key_id, latest.version), bytearray(latest.key))
+        self._latest.entries.set(key_id, LatestKey(latest.version, bytearray(latest.key)))
+        self._versions.entries.set((key_id, latest.version), bytearray(latest.key))
         result = LatestKey(latest.version, bytearray(latest.key))
         zero(latest.key)
         return result
 
     async def _fetch_version(self, key_id: str, version: int) -> bytearray:
         key = await timed_request(self._observer, "readVersion", lambda: self._store.read_version(key_id, version))
-        self._versions.set((key_id, version), bytearray(key))
+        self._versions.entries.set((key_id, version), bytearray(key))
         result = bytearray(key)
         zero(key)
         return result
@@ -200,5 +175,5 @@ class CachingKeyProvider:
         if now - self._last_sweep < self._sweep_every:
             return
         self._last_sweep = now
-        self._latest.sweep(self._latest_ttl + self._encrypt_stale_if_error)
-        self._versions.sweep(self._version_max_age + self._stale_if_error)
+        self._latest.sweep()
+        self._versions.sweep()

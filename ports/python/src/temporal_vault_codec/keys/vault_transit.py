@@ -19,9 +19,9 @@ import hvac
 
 from ..errors import INVALID_CONFIG, MALFORMED_METADATA, NAMESPACE_MISMATCH, CodecError
 from ..types import KEY_VERSION_KEY, WRAPPED_KEY_KEY, KeyMaterial, KeyReference, zero
-from .cache import LruCache, SingleFlight
-from .caching_provider import check_duration, is_retryable, timed_request
+from .caching_provider import check_duration, timed_request
 from .data_key_pool import DataKeyPool
+from .key_cache import KeyCache
 from .key_id import default_key_id_for
 from .provider import KeyProviderObserver
 from .transit_client import DEFAULT_KEY_PREFIX, TransitClient, TransitDataKey, wrapped_key_version
@@ -60,10 +60,15 @@ class VaultTransitKeyProvider:
         self._unwrap_max_age = check_duration("unwrapped_key_max_age", unwrapped_key_max_age)
         self._stale_if_error = check_duration("stale_if_error", stale_if_error)
         max_age = check_duration("data_key_max_age", data_key_max_age)
-        self._unwrapped: LruCache[tuple[str, str, str], bytearray] = LruCache(
-            _positive_int("max_cached_data_keys", max_cached_data_keys), now, zero
+        self._unwrapped: KeyCache[tuple[str, str, str], bytearray] = KeyCache(
+            max_entries=_positive_int("max_cached_data_keys", max_cached_data_keys),
+            max_age=self._unwrap_max_age,
+            stale_if_error=self._stale_if_error,
+            now=now,
+            on_evict=zero,
+            kind="version",
+            observer=self._observer,
         )
-        self._flights: SingleFlight[tuple[str, str, str], bytearray] = SingleFlight()
         self._data_keys = DataKeyPool(
             self._generate,
             max_age=max_age,
@@ -125,26 +130,8 @@ class VaultTransitKeyProvider:
                 context={"field": KEY_VERSION_KEY, "keyId": key_id, "version": ref.version},
             )
         cache_key = (key_id, namespace, wrapped)
-        cached = self._unwrapped.get(cache_key)
-        if cached is not None and self._now() - cached.stored_at < self._unwrap_max_age:
-            self._observer.cache_hit("version")
-            return KeyMaterial(key_id, ref.version, bytearray(cached.value), wrapped)
-        self._observer.cache_miss("version")
-        try:
-            key = await self._flights.run(cache_key, lambda: self._unwrap(cache_key))
-        except CodecError as err:
-            stale = self._unwrapped.peek(cache_key)
-            if (
-                stale is not None
-                and is_retryable(err)
-                and self._now() - stale.stored_at < self._unwrap_max_age + self._stale_if_error
-            ):
-                self._observer.stale_served("version")
-                return KeyMaterial(key_id, ref.version, bytearray(stale.value), wrapped)
-            # Vault said this version is gone (or the wrapped key is bad): forget it now rather than at max age.
-            if not is_retryable(err):
-                self._unwrapped.delete(cache_key)
-            raise
+        # A refusal (the wrapped key is bad, or its version is gone) forgets the entry at once.
+        key = await self._unwrapped.get(cache_key, lambda: self._unwrap(cache_key))
         return KeyMaterial(key_id, ref.version, bytearray(key), wrapped)
 
     async def check_health(self) -> None:
@@ -166,13 +153,13 @@ class VaultTransitKeyProvider:
             self._observer, "datakey", lambda: self._transit.generate_data_key(key_id, namespace)
         )
         # The same process often decodes what it just sealed: let that hit memory.
-        self._unwrapped.set((key_id, namespace, data_key.wrapped_key), bytearray(data_key.key))
+        self._unwrapped.entries.set((key_id, namespace, data_key.wrapped_key), bytearray(data_key.key))
         return data_key
 
     async def _unwrap(self, cache_key: tuple[str, str, str]) -> bytearray:
         key_id, namespace, wrapped = cache_key
         key = await timed_request(self._observer, "decrypt", lambda: self._transit.unwrap(key_id, namespace, wrapped))
-        self._unwrapped.set(cache_key, bytearray(key))
+        self._unwrapped.entries.set(cache_key, bytearray(key))
         return key
 
     def _maybe_sweep(self) -> None:
@@ -181,7 +168,7 @@ class VaultTransitKeyProvider:
             return
         self._last_sweep = now
         self._data_keys.sweep()
-        self._unwrapped.sweep(self._unwrap_max_age + self._stale_if_error)
+        self._unwrapped.sweep()
 
 
 def _slot(key_id: str, namespace: str) -> str:
